@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace KohakuRiver.Core.Client;
+
+public enum RiverErrorKind
+{
+    /// <summary>The host could not be reached at all (refused, timed out, DNS).</summary>
+    Connection,
+    Unauthorized,
+    NotFound,
+    InvalidArgument,
+    Conflict,
+    Unavailable,
+    Server,
+}
+
+/// <summary>The one exception <see cref="RiverClient"/> throws: the status code (null when nothing answered) and the
+/// server's <c>detail</c>.</summary>
+public sealed class RiverApiException : Exception
+{
+    public RiverApiException(HttpStatusCode? statusCode, string detail, Exception? inner = null)
+        : base(statusCode is { } code ? $"{(int)code} {code}: {detail}" : detail, inner)
+    {
+        StatusCode = statusCode;
+        Detail = detail;
+    }
+
+    public HttpStatusCode? StatusCode { get; }
+    public string Detail { get; }
+
+    public RiverErrorKind Kind => StatusCode switch
+    {
+        null => RiverErrorKind.Connection,
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => RiverErrorKind.Unauthorized,
+        HttpStatusCode.NotFound => RiverErrorKind.NotFound,
+        HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => RiverErrorKind.InvalidArgument,
+        HttpStatusCode.Conflict => RiverErrorKind.Conflict,
+        HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => RiverErrorKind.Unavailable,
+        _ => RiverErrorKind.Server,
+    };
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+using KohakuRiver.Core.Models;
+
+namespace KohakuRiver.Core.Wire;
+
+/// <summary>
+/// A task as the host reports it. Property names are the PowerShell-facing ones; the JSON names are the
+/// reference system's snake_case ones (so <c>NodeName</c> travels as <c>assigned_node</c> and <c>Environment</c>
+/// as <c>container_name</c>). Ids travel as strings because they exceed 2^53.
+/// </summary>
+public sealed class RiverTask
+{
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long TaskId { get; set; }
+    public string TaskType { get; set; } = "command";
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long? BatchId { get; set; }
+    public string? Name { get; set; }
+    public string Command { get; set; } = "";
+    public List<string> Arguments { get; set; } = [];
+    public Dictionary<string, string> EnvVars { get; set; } = [];
+    /// <summary>The sweep parameters this task was made from (empty for a plain task).</summary>
+    public Dictionary<string, string> Parameters { get; set; } = [];
+    public int RequiredCores { get; set; }
+    public List<int>? RequiredGpus { get; set; }
+    public long? RequiredMemoryBytes { get; set; }
+    /// <summary>The node the submitter asked for, if any.</summary>
+    public string? TargetHostname { get; set; }
+    public int? TargetNumaNodeId { get; set; }
+    public RiverTaskStatus Status { get; set; }
+    [JsonPropertyName("assigned_node")]
+    public string? NodeName { get; set; }
+    [JsonPropertyName("container_name")]
+    public string? Environment { get; set; }
+    [JsonPropertyName("registry_image")]
+    public string? Image { get; set; }
+    public string? DockerImageName { get; set; }
+    public bool Privileged { get; set; }
+    public List<string> AdditionalMounts { get; set; } = [];
+    public int? SshPort { get; set; }
+    public string? StdoutPath { get; set; }
+    public string? StderrPath { get; set; }
+    public int? ExitCode { get; set; }
+    public string? ErrorMessage { get; set; }
+    public DateTimeOffset SubmittedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    [JsonIgnore]
+    public bool IsFinished => Status.IsFinal();
+
+    [JsonIgnore]
+    public TimeSpan? Duration => StartedAt is { } s ? (CompletedAt ?? DateTimeOffset.UtcNow) - s : null;
+
+    public RiverTask Clone()
+    {
+        var c = (RiverTask)MemberwiseClone();
+        c.Arguments = [.. Arguments];
+        c.EnvVars = new(EnvVars);
+        c.Parameters = new(Parameters);
+        c.RequiredGpus = RequiredGpus is null ? null : [.. RequiredGpus];
+        c.AdditionalMounts = [.. AdditionalMounts];
+        return c;
+    }
+
+    public override string ToString() => $"{TaskId} ({Status.ToWire()})";
+}
+
+/// <summary>POST /api/submit: one task per target, all in one batch (reference contract, plus name/parameters).</summary>
+public sealed class SubmitRequest
+{
+    public string TaskType { get; set; } = "command";
+    public string? Name { get; set; }
+    public string Command { get; set; } = "";
+    public List<string>? Arguments { get; set; }
+    public Dictionary<string, string>? EnvVars { get; set; }
+    public Dictionary<string, string>? Parameters { get; set; }
+    public int? RequiredCores { get; set; }
+    /// <summary>GPU ids, one list per target (reference shape).</summary>
+    public List<List<int>>? RequiredGpus { get; set; }
+    public long? RequiredMemoryBytes { get; set; }
+    public List<string>? Targets { get; set; }
+    public string? ContainerName { get; set; }
+    public string? RegistryImage { get; set; }
+    public bool? Privileged { get; set; }
+    public List<string>? AdditionalMounts { get; set; }
+}
+
+/// <summary>POST /api/batches: many task specifications accepted together as one batch, all or nothing.</summary>
+public sealed class BatchSubmitRequest
+{
+    public List<SubmitRequest> Tasks { get; set; } = [];
+}
+
+public sealed class SubmitResponse
+{
+    public string Message { get; set; } = "";
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long? BatchId { get; set; }
+    public List<string> TaskIds { get; set; } = [];
+    public List<FailedTarget> FailedTargets { get; set; } = [];
+}
+
+public sealed class FailedTarget
+{
+    public string Target { get; set; } = "";
+    public string Reason { get; set; } = "";
+}
+
+/// <summary>A page of tasks from GET /api/tasks, newest first.</summary>
+public sealed class TaskQuery
+{
+    public RiverTaskStatus? Status { get; set; }
+    public string? NodeName { get; set; }
+    public long? BatchId { get; set; }
+    public int Limit { get; set; } = 100;
+    public int Offset { get; set; }
+}
+
+/// <summary>POST /api/tasks/wait: long-poll until all (or any) of the tasks are final, or the timeout passes.</summary>
+public sealed class WaitRequest
+{
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public List<long> TaskIds { get; set; } = [];
+    public bool Any { get; set; }
+    public double TimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>The error body of every failed host or runner call.</summary>
+public sealed class ErrorResponse
+{
+    public string Detail { get; set; } = "";
+}
+
+public sealed class MessageResponse
+{
+    public string Message { get; set; } = "";
+}
