@@ -142,8 +142,8 @@ public sealed class RiverClient : IDisposable
     public Task<MessageResponse> RegisterAsync(RegisterRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/register", request, RiverJsonContext.Default.RegisterRequest, RiverJsonContext.Default.MessageResponse, ct);
 
-    public Task<MessageResponse> HeartbeatAsync(string hostname, HeartbeatRequest request, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, $"api/heartbeat/{Uri.EscapeDataString(hostname)}", request, RiverJsonContext.Default.HeartbeatRequest, RiverJsonContext.Default.MessageResponse, ct);
+    public Task<HeartbeatResponse> HeartbeatAsync(string hostname, HeartbeatRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/heartbeat/{Uri.EscapeDataString(hostname)}", request, RiverJsonContext.Default.HeartbeatRequest, RiverJsonContext.Default.HeartbeatResponse, ct);
 
     public Task<MessageResponse> UpdateTaskAsync(TaskUpdateRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/update", request, RiverJsonContext.Default.TaskUpdateRequest, RiverJsonContext.Default.MessageResponse, ct);

@@ -20,6 +20,7 @@ namespace KohakuRiver.Core.Wire;
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(TaskUpdateRequest))]
 [JsonSerializable(typeof(RunnerTaskCommand))]
 [JsonSerializable(typeof(RiverNode))]

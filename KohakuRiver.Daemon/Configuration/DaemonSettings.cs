@@ -1,0 +1,60 @@
+namespace KohakuRiver.Daemon.Configuration;
+
+/// <summary>Every setting of the daemon, with the embedded defaults (REFERENCE.md's where it has one).</summary>
+public sealed class DaemonSettings
+{
+    public int HostPort { get; set; } = 8000;
+    public int RunnerPort { get; set; } = 8001;
+    public int SshProxyPort { get; set; } = 8002;
+    /// <summary>Address the host API listens on.</summary>
+    public string HostBindAddress { get; set; } = "0.0.0.0";
+    /// <summary>Address runners use to reach the host.</summary>
+    public string HostAddress { get; set; } = "127.0.0.1";
+    /// <summary>Address the host uses to reach this runner; empty = the local address this machine reaches the host from.
+    /// The runner API listens on this address only, so containers on the bridge network cannot reach it.</summary>
+    public string? RunnerAddress { get; set; }
+    /// <summary>This runner's node name; empty = the machine's host name.</summary>
+    public string? RunnerHostname { get; set; }
+    public string DataDir { get; set; } = DefaultDataDir();
+    public string SharedDir { get; set; } = "/mnt/cluster-share";
+    public string LocalTempDir { get; set; } = "/tmp/kohakuriver";
+    public string? ApiToken { get; set; }
+    public string? ClusterToken { get; set; }
+    public double HeartbeatIntervalSeconds { get; set; } = 5;
+    public int HeartbeatTimeoutFactor { get; set; } = 6;
+    public string DockerSocket { get; set; } = "/var/run/docker.sock";
+    /// <summary>Environment used by tasks that name none: image <c>kohakuriver/{name}:base</c>.</summary>
+    public string DefaultEnvironment { get; set; } = "busybox";
+    /// <summary>Cores this runner offers; 0 = all it detects.</summary>
+    public int RunnerCores { get; set; }
+    /// <summary>Memory this runner offers; 0 = all it detects.</summary>
+    public long RunnerMemoryBytes { get; set; }
+    /// <summary>Mounts added to every task container, <c>host_path:container_path[:ro]</c>.</summary>
+    public List<string> ExtraMounts { get; set; } = [];
+    /// <summary>Docker network for task containers.</summary>
+    public string TaskNetwork { get; set; } = "bridge";
+    public string LogLevel { get; set; } = "Information";
+    /// <summary>The config file these settings were read from (it may not exist).</summary>
+    public string? ConfigPath { get; set; }
+
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
+    public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(HeartbeatIntervalSeconds * HeartbeatTimeoutFactor);
+    public string HostUrl => $"http://{(HostAddress.Contains(':') ? $"[{HostAddress}]" : HostAddress)}:{HostPort}";
+    public string DatabasePath => Path.Combine(DataDir, "kohakuriver.db");
+    public string LogsDir => Path.Combine(SharedDir, "logs");
+    public string NodeName => string.IsNullOrWhiteSpace(RunnerHostname) ? System.Environment.MachineName : RunnerHostname!;
+
+    public DaemonSettings Clone()
+    {
+        var c = (DaemonSettings)MemberwiseClone();
+        c.ExtraMounts = [.. ExtraMounts];
+        return c;
+    }
+
+    private static string DefaultDataDir()
+    {
+        if (OperatingSystem.IsLinux() && Environment.UserName == "root") return "/var/lib/kohakuriver";
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(home, ".local", "share", "kohakuriver");
+    }
+}

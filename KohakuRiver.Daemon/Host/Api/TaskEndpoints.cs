@@ -1,0 +1,181 @@
+using System.Globalization;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Logs;
+using KohakuRiver.Daemon.Host.State;
+using KohakuRiver.Daemon.Host.Storage;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Host.Api;
+
+/// <summary>Client-facing task endpoints (API token): submit, query, wait, control, output.</summary>
+public static class TaskEndpoints
+{
+    public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+
+        api.MapPost("/submit", async (HttpRequest req, ClusterState state) =>
+        {
+            var body = await req.ReadJsonAsync(RiverJsonContext.Default.SubmitRequest);
+            return ApiPipeline.Json(state.Submit([body]), RiverJsonContext.Default.SubmitResponse, 202);
+        });
+
+        api.MapPost("/batches", async (HttpContext ctx, ClusterState state) =>
+        {
+            ApiPipeline.DisableBodyLimit(ctx);
+            var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
+            return ApiPipeline.Json(state.Submit(body.Tasks), RiverJsonContext.Default.SubmitResponse, 202);
+        });
+
+        api.MapGet("/status/{id}", (string id, ClusterState state) =>
+            ApiPipeline.Json(state.GetTask(ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found"), RiverJsonContext.Default.RiverTask));
+
+        api.MapGet("/tasks", (HttpRequest req, HostStore store) =>
+        {
+            var q = req.Query;
+            RiverTaskStatus? status = null;
+            if (q.TryGetValue("status", out var s) && !string.IsNullOrEmpty(s))
+                status = TaskStatusNames.TryParse(s, out var parsed) ? parsed
+                    : throw ApiException.BadRequest($"status '{s}' is not a task status; expected one of: {string.Join(", ", TaskStatusNames.AllWireNames)}");
+            var node = q.TryGetValue("node", out var n) && !string.IsNullOrEmpty(n) ? n.ToString() : null;
+            long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ParseId(b!, "batch_id") : null;
+            var limit = IntQuery(q, "limit", 100, 1, 1000);
+            var offset = IntQuery(q, "offset", 0, 0, int.MaxValue);
+            return ApiPipeline.Json(store.ListTasks(status, node, batch, limit, offset), RiverJsonContext.Default.ListRiverTask);
+        });
+
+        api.MapGet("/tasks/{id}/wait", async (string id, HttpRequest req, ClusterState state) =>
+        {
+            var taskId = ParseId(id);
+            var timeout = TimeoutQuery(req);
+            var tasks = await state.WaitAsync([taskId], any: false, timeout, req.HttpContext.RequestAborted);
+            return ApiPipeline.Json(tasks[0], RiverJsonContext.Default.RiverTask);
+        });
+
+        api.MapPost("/tasks/wait", async (HttpRequest req, ClusterState state) =>
+        {
+            var body = await req.ReadJsonAsync(RiverJsonContext.Default.WaitRequest);
+            if (body.TaskIds.Count == 0) throw ApiException.BadRequest("task_ids is empty");
+            if (body.TimeoutSeconds is < 0 or > 300 || double.IsNaN(body.TimeoutSeconds))
+                throw ApiException.BadRequest($"timeout_seconds must be between 0 and 300, got {body.TimeoutSeconds}");
+            var tasks = await state.WaitAsync(body.TaskIds.Distinct().ToList(), body.Any, TimeSpan.FromSeconds(body.TimeoutSeconds), req.HttpContext.RequestAborted);
+            return ApiPipeline.Json(tasks, RiverJsonContext.Default.ListRiverTask);
+        });
+
+        api.MapPost("/kill/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
+        {
+            var taskId = ParseId(id);
+            var notice = state.Kill(taskId);
+            if (notice?.RunnerUrl is { } url) _ = NotifyKillAsync(runners, url, notice, logs.CreateLogger("Kill"));
+            return ApiPipeline.Json(new MessageResponse { Message = $"task {taskId} killed" }, RiverJsonContext.Default.MessageResponse, 202);
+        });
+
+        api.MapPost("/command/{id}/{action}", async (string id, string action, ClusterState state, RunnerGateway runners, HttpContext ctx) =>
+        {
+            var taskId = ParseId(id);
+            var pause = action switch
+            {
+                "pause" => true,
+                "resume" => false,
+                _ => throw ApiException.NotFound($"unknown command '{action}'; use pause or resume"),
+            };
+            var notice = state.PrepareSuspendResume(taskId, pause);
+            if (notice.RunnerUrl is null) throw new ApiException(503, $"task {taskId}'s node {notice.NodeName} is unknown");
+            try
+            {
+                if (pause) await runners.PauseAsync(notice.RunnerUrl, taskId, notice.ContainerName, ctx.RequestAborted);
+                else await runners.ResumeAsync(notice.RunnerUrl, taskId, notice.ContainerName, ctx.RequestAborted);
+            }
+            catch (RunnerCallException e)
+            {
+                throw new ApiException(e.StatusCode is 409 or 404 ? 409 : 502, e.Message);
+            }
+            state.CompleteSuspendResume(taskId, pause);
+            return ApiPipeline.Json(new MessageResponse { Message = $"task {taskId} {(pause ? "paused" : "resumed")}" }, RiverJsonContext.Default.MessageResponse);
+        });
+
+        api.MapGet("/tasks/{id}/stdout", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: true));
+        api.MapGet("/tasks/{id}/stderr", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: false));
+    }
+
+    private static async Task NotifyKillAsync(RunnerGateway runners, string url, RunnerNotice notice, ILogger log)
+    {
+        // Best effort with a few retries; if the runner stays unreachable, its next heartbeat lists the task and
+        // the host answers with a kill for it.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                await runners.KillAsync(url, notice.TaskId, notice.ContainerName, CancellationToken.None);
+                return;
+            }
+            catch (RunnerCallException e) when (attempt < 3)
+            {
+                log.LogWarning("Kill of task {TaskId} not delivered ({Error}); retrying", notice.TaskId, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+            catch (RunnerCallException e)
+            {
+                log.LogWarning("Kill of task {TaskId} not delivered ({Error}); the next heartbeat will carry it", notice.TaskId, e.Message);
+            }
+        }
+    }
+
+    private static async Task WriteOutput(HttpContext ctx, ClusterState state, long taskId, bool stdout)
+    {
+        var task = state.GetTask(taskId) ?? throw ApiException.NotFound($"task {taskId} not found");
+        var q = ctx.Request.Query;
+        int? lines = q.ContainsKey("lines") ? IntQuery(q, "lines", 0, 0, int.MaxValue) : null;
+        long? offset = q.TryGetValue("offset", out var o) && !string.IsNullOrEmpty(o)
+            ? long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out var off) ? off : throw ApiException.BadRequest($"offset '{o}' is not a non-negative integer")
+            : null;
+        if (lines is not null && offset is not null) throw ApiException.BadRequest("give lines or offset, not both");
+
+        var path = stdout ? task.StdoutPath : task.StderrPath;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        if (path is null || !File.Exists(path))
+        {
+            ctx.Response.Headers["X-Next-Offset"] = "0";
+            return;
+        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        // Answer up to the length seen now, so that X-Next-Offset is exact for a follower.
+        var end = file.Length;
+        var start = offset is { } from ? Math.Min(from, end) : lines is { } n ? LogTail.StartOfLastLines(file, end, n) : 0;
+        ctx.Response.Headers["X-Next-Offset"] = end.ToString(CultureInfo.InvariantCulture);
+        ctx.Response.ContentLength = end - start;
+        file.Position = start;
+        var buffer = new byte[64 * 1024];
+        var left = end - start;
+        while (left > 0)
+        {
+            var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ctx.RequestAborted);
+            if (read == 0) break;
+            await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
+            left -= read;
+        }
+    }
+
+    public static long ParseId(string text, string what = "task id") =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw ApiException.BadRequest($"{what} '{text}' is not a positive integer");
+
+    private static int IntQuery(IQueryCollection q, string name, int fallback, int min, int max)
+    {
+        if (!q.TryGetValue(name, out var v) || string.IsNullOrEmpty(v)) return fallback;
+        return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw ApiException.BadRequest($"{name} '{v}' must be a whole number from {min} to {max}");
+    }
+
+    private static TimeSpan TimeoutQuery(HttpRequest req)
+    {
+        if (!req.Query.TryGetValue("timeout", out var v) || string.IsNullOrEmpty(v)) return TimeSpan.FromSeconds(30);
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s is >= 0 and <= 300
+            ? TimeSpan.FromSeconds(s)
+            : throw ApiException.BadRequest($"timeout '{v}' must be a number of seconds from 0 to 300");
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+
+namespace KohakuRiver.Daemon.Host.Dispatch;
+
+/// <summary>A runner refused or could not be reached; StatusCode is null when nothing answered.</summary>
+public sealed class RunnerCallException(int? statusCode, string message) : Exception(message)
+{
+    public int? StatusCode { get; } = statusCode;
+}
+
+/// <summary>The host's calls to runners, authenticated with the cluster token.</summary>
+public sealed class RunnerGateway : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public RunnerGateway(DaemonSettings settings)
+    {
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ClusterToken);
+    }
+
+    public Task ExecuteAsync(string runnerUrl, RiverTask task, CancellationToken ct) =>
+        PostAsync(runnerUrl, "api/execute", JsonContent.Create(task, RiverJsonContext.Default.RiverTask), ct);
+
+    public Task KillAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
+        PostAsync(runnerUrl, "api/kill", Command(taskId, containerName), ct);
+
+    public Task PauseAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
+        PostAsync(runnerUrl, "api/pause", Command(taskId, containerName), ct);
+
+    public Task ResumeAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
+        PostAsync(runnerUrl, "api/resume", Command(taskId, containerName), ct);
+
+    private static JsonContent Command(long taskId, string? containerName) =>
+        JsonContent.Create(new RunnerTaskCommand { TaskId = taskId, ContainerName = containerName }, RiverJsonContext.Default.RunnerTaskCommand);
+
+    private async Task PostAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.PostAsync(runnerUrl.TrimEnd('/') + "/" + path, content, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new RunnerCallException(null, $"runner at {runnerUrl} unreachable: {e.Message}");
+        }
+        using (response)
+        {
+            if (response.IsSuccessStatusCode) return;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            string detail;
+            try
+            {
+                detail = JsonSerializer.Deserialize(body, RiverJsonContext.Default.ErrorResponse)?.Detail ?? body;
+            }
+            catch (JsonException)
+            {
+                detail = body;
+            }
+            throw new RunnerCallException((int)response.StatusCode, $"runner at {runnerUrl} answered {(int)response.StatusCode}: {detail}");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

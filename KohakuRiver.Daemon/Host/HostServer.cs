@@ -1,0 +1,51 @@
+using System.Net;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Api;
+using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Monitoring;
+using KohakuRiver.Daemon.Host.State;
+using KohakuRiver.Daemon.Host.Storage;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Host;
+
+/// <summary>Builds the host: API, state, dispatcher and heartbeat monitor in one ASP.NET Core application.</summary>
+public static class HostServer
+{
+    /// <summary>Tokens must already be set (see <see cref="TokenStore"/>).</summary>
+    public static WebApplication Build(DaemonSettings settings)
+    {
+        if (settings.ApiToken is null || settings.ClusterToken is null)
+            throw new InvalidOperationException("host tokens are not set");
+        Directory.CreateDirectory(settings.DataDir);
+        Directory.CreateDirectory(settings.LogsDir);
+        Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        DaemonLogging.Configure(builder.Logging, settings, "host");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(settings.HostBindAddress), settings.HostPort);
+            k.Limits.MaxRequestBodySize = 64L << 20;
+        });
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new HostStore(settings.DatabasePath));
+        builder.Services.AddSingleton<ClusterState>();
+        builder.Services.AddSingleton<RunnerGateway>();
+        builder.Services.AddHostedService<Dispatcher>();
+        builder.Services.AddHostedService<HeartbeatMonitor>();
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KohakuRiver.Host");
+        app.UseJsonErrors(log);
+        app.UseBearerTokens(path => NodeEndpoints.IsRunnerFacing(path)
+            ? (settings.ClusterToken!, "cluster token")
+            : (settings.ApiToken!, "API token"));
+        app.MapTaskEndpoints();
+        app.MapNodeEndpoints();
+        // Resolve state now so that a broken database stops start-up rather than the first request.
+        app.Services.GetRequiredService<ClusterState>();
+        return app;
+    }
+}

@@ -1,0 +1,99 @@
+using KohakuRiver.Core.Wire;
+
+namespace KohakuRiver.Daemon.Host.Scheduling;
+
+/// <summary>What a task asks for, as the scheduler sees it.</summary>
+public sealed record ResourceRequest(int Cores, long MemoryBytes, string? TargetNode, int? NumaNode, IReadOnlyList<int>? GpuIds)
+{
+    public static ResourceRequest Of(RiverTask t) =>
+        new(t.RequiredCores, t.RequiredMemoryBytes ?? 0, t.TargetHostname, t.TargetNumaNodeId, t.RequiredGpus);
+}
+
+/// <summary>A node's capacity and what is reserved on it right now.</summary>
+public sealed record NodeCapacity(
+    string Name,
+    bool Online,
+    int TotalCores,
+    long TotalMemoryBytes,
+    int ReservedCores,
+    long ReservedMemoryBytes,
+    IReadOnlyDictionary<int, int> NumaCores,
+    IReadOnlyDictionary<int, int> ReservedNumaCores,
+    IReadOnlySet<int> Gpus,
+    IReadOnlySet<int> ReservedGpus)
+{
+    public int FreeCores => TotalCores - ReservedCores;
+    public long FreeMemoryBytes => TotalMemoryBytes - ReservedMemoryBytes;
+}
+
+/// <summary>
+/// Placement split as Nomad does it: feasibility (could this node ever run the request?) and fit (can it now?),
+/// then ranking. Pure functions over a snapshot, so every rule is tested without a cluster.
+/// Ranking is best-fit: the fitting node left with the fewest free cores after placement, then the least free
+/// memory, then the node name (ordinal) so that the choice is deterministic.
+/// </summary>
+public static class BinPackingScheduler
+{
+    /// <summary>Null when some node could ever satisfy the request; otherwise why none can.</summary>
+    public static string? WhyInfeasible(ResourceRequest r, IReadOnlyCollection<NodeCapacity> nodes)
+    {
+        if (r.TargetNode is not null)
+        {
+            var node = nodes.FirstOrDefault(n => n.Name == r.TargetNode);
+            if (node is null) return $"node '{r.TargetNode}' is not registered";
+            return WhyNodeInfeasible(r, node);
+        }
+        if (nodes.Count == 0) return "no node is registered";
+        var reasons = nodes.Select(n => WhyNodeInfeasible(r, n)).ToList();
+        if (reasons.Any(x => x is null)) return null;
+        return "no registered node can ever satisfy it: " + string.Join("; ", reasons);
+    }
+
+    public static string? WhyNodeInfeasible(ResourceRequest r, NodeCapacity n)
+    {
+        if (r.Cores > n.TotalCores) return $"{n.Name} has {n.TotalCores} cores, {r.Cores} requested";
+        if (r.MemoryBytes > n.TotalMemoryBytes) return $"{n.Name} has {n.TotalMemoryBytes} bytes of memory, {r.MemoryBytes} requested";
+        if (r.NumaNode is { } numa)
+        {
+            if (!n.NumaCores.TryGetValue(numa, out var numaCores)) return $"{n.Name} has no NUMA node {numa}";
+            if (r.Cores > numaCores) return $"{n.Name} NUMA node {numa} has {numaCores} cores, {r.Cores} requested";
+        }
+        if (r.GpuIds is { Count: > 0 } gpus)
+        {
+            var missing = gpus.Where(g => !n.Gpus.Contains(g)).ToList();
+            if (missing.Count > 0) return $"{n.Name} has no GPU {string.Join(",", missing)}";
+        }
+        return null;
+    }
+
+    public static bool FitsNow(ResourceRequest r, NodeCapacity n)
+    {
+        if (!n.Online || WhyNodeInfeasible(r, n) is not null) return false;
+        if (r.Cores > n.FreeCores || r.MemoryBytes > n.FreeMemoryBytes) return false;
+        if (r.NumaNode is { } numa &&
+            r.Cores > n.NumaCores[numa] - n.ReservedNumaCores.GetValueOrDefault(numa)) return false;
+        if (r.GpuIds is { Count: > 0 } gpus && gpus.Any(n.ReservedGpus.Contains)) return false;
+        return true;
+    }
+
+    /// <summary>The node to run the request on now, or null when it has to wait.</summary>
+    public static NodeCapacity? Place(ResourceRequest r, IEnumerable<NodeCapacity> nodes)
+    {
+        NodeCapacity? best = null;
+        foreach (var n in nodes)
+        {
+            if (r.TargetNode is not null && n.Name != r.TargetNode) continue;
+            if (!FitsNow(r, n)) continue;
+            if (best is null || Compare(r, n, best) < 0) best = n;
+        }
+        return best;
+    }
+
+    private static int Compare(ResourceRequest r, NodeCapacity a, NodeCapacity b)
+    {
+        var c = (a.FreeCores - r.Cores).CompareTo(b.FreeCores - r.Cores);
+        if (c != 0) return c;
+        c = (a.FreeMemoryBytes - r.MemoryBytes).CompareTo(b.FreeMemoryBytes - r.MemoryBytes);
+        return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+    }
+}

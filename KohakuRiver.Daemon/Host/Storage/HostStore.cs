@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text.Json;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using Microsoft.Data.Sqlite;
+
+namespace KohakuRiver.Daemon.Host.Storage;
+
+/// <summary>A node as stored: its registration and last known liveness.</summary>
+public sealed class StoredNode
+{
+    public required string Hostname { get; init; }
+    public required RegisterRequest Registration { get; set; }
+    public NodeStatus Status { get; set; }
+    public DateTimeOffset? LastHeartbeat { get; set; }
+}
+
+/// <summary>
+/// The host's durable state in SQLite (WAL, one writer). Tasks are stored as their JSON document plus the columns
+/// that queries filter on. Writes go through one connection under a lock; reads open their own pooled connections
+/// so list queries never wait behind the writer.
+/// </summary>
+public sealed class HostStore : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly object _writeLock = new();
+
+    public HostStore(string databasePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed change across a process
+        // crash or restart (only an OS crash could lose the last commits).
+        Exec(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        Exec(_writer, """
+            CREATE TABLE IF NOT EXISTS nodes (
+                hostname TEXT PRIMARY KEY,
+                registration TEXT NOT NULL,
+                status TEXT NOT NULL,
+                last_heartbeat TEXT
+            );
+            CREATE TABLE IF NOT EXISTS batches (
+                batch_id INTEGER PRIMARY KEY,
+                submitted_at TEXT NOT NULL,
+                task_count INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS tasks (
+                task_id INTEGER PRIMARY KEY,
+                batch_id INTEGER,
+                status TEXT NOT NULL,
+                assigned_node TEXT,
+                document TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status);
+            CREATE INDEX IF NOT EXISTS tasks_batch ON tasks(batch_id);
+            CREATE INDEX IF NOT EXISTS tasks_node ON tasks(assigned_node);
+            """);
+    }
+
+    // ---- writes ----
+
+    /// <summary>Inserts a whole batch and its tasks in one transaction.</summary>
+    public void InsertBatch(long batchId, DateTimeOffset submittedAt, IReadOnlyList<RiverTask> tasks)
+    {
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            using (var b = _writer.CreateCommand())
+            {
+                b.Transaction = tx;
+                b.CommandText = "INSERT INTO batches(batch_id, submitted_at, task_count) VALUES ($id, $at, $n)";
+                b.Parameters.AddWithValue("$id", batchId);
+                b.Parameters.AddWithValue("$at", submittedAt.ToString("O", CultureInfo.InvariantCulture));
+                b.Parameters.AddWithValue("$n", tasks.Count);
+                b.ExecuteNonQuery();
+            }
+            using (var cmd = _writer.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO tasks(task_id, batch_id, status, assigned_node, document) VALUES ($id, $batch, $status, $node, $doc)";
+                var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+                var batch = cmd.Parameters.Add("$batch", SqliteType.Integer);
+                var status = cmd.Parameters.Add("$status", SqliteType.Text);
+                var node = cmd.Parameters.Add("$node", SqliteType.Text);
+                var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+                cmd.Prepare();
+                foreach (var t in tasks)
+                {
+                    id.Value = t.TaskId;
+                    batch.Value = (object?)t.BatchId ?? DBNull.Value;
+                    status.Value = t.Status.ToWire();
+                    node.Value = (object?)t.NodeName ?? DBNull.Value;
+                    doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
+                    cmd.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Writes the current state of several tasks in one transaction.</summary>
+    public void UpdateTasks(IReadOnlyCollection<RiverTask> tasks)
+    {
+        if (tasks.Count == 0) return;
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            using var cmd = _writer.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "UPDATE tasks SET status=$status, assigned_node=$node, document=$doc WHERE task_id=$id";
+            var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+            var status = cmd.Parameters.Add("$status", SqliteType.Text);
+            var node = cmd.Parameters.Add("$node", SqliteType.Text);
+            var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+            cmd.Prepare();
+            foreach (var t in tasks)
+            {
+                id.Value = t.TaskId;
+                status.Value = t.Status.ToWire();
+                node.Value = (object?)t.NodeName ?? DBNull.Value;
+                doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    public void UpdateTask(RiverTask task) => UpdateTasks([task]);
+
+    public void UpsertNode(StoredNode node)
+    {
+        lock (_writeLock)
+        {
+            using var cmd = _writer.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO nodes(hostname, registration, status, last_heartbeat) VALUES ($h, $r, $s, $hb)
+                ON CONFLICT(hostname) DO UPDATE SET registration=excluded.registration, status=excluded.status, last_heartbeat=excluded.last_heartbeat
+                """;
+            cmd.Parameters.AddWithValue("$h", node.Hostname);
+            cmd.Parameters.AddWithValue("$r", JsonSerializer.Serialize(node.Registration, RiverJsonContext.Default.RegisterRequest));
+            cmd.Parameters.AddWithValue("$s", node.Status == NodeStatus.Online ? "online" : "offline");
+            cmd.Parameters.AddWithValue("$hb", (object?)node.LastHeartbeat?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    // ---- reads ----
+
+    public List<StoredNode> LoadNodes()
+    {
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT hostname, registration, status, last_heartbeat FROM nodes ORDER BY hostname";
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredNode>();
+        while (r.Read())
+        {
+            list.Add(new StoredNode
+            {
+                Hostname = r.GetString(0),
+                Registration = JsonSerializer.Deserialize(r.GetString(1), RiverJsonContext.Default.RegisterRequest)!,
+                Status = r.GetString(2) == "online" ? NodeStatus.Online : NodeStatus.Offline,
+                LastHeartbeat = r.IsDBNull(3) ? null : DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+            });
+        }
+        return list;
+    }
+
+    /// <summary>Every task not yet in a final status, oldest first.</summary>
+    public List<RiverTask> LoadUnfinishedTasks()
+    {
+        var finals = string.Join(",", Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).Select(s => $"'{s.ToWire()}'"));
+        return QueryTasks($"SELECT document FROM tasks WHERE status NOT IN ({finals}) ORDER BY task_id", _ => { });
+    }
+
+    public RiverTask? GetTask(long taskId) =>
+        QueryTasks("SELECT document FROM tasks WHERE task_id=$id", p => p.AddWithValue("$id", taskId)).FirstOrDefault();
+
+    public List<RiverTask> GetTasks(IReadOnlyCollection<long> ids)
+    {
+        if (ids.Count == 0) return [];
+        var result = new List<RiverTask>(ids.Count);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var names = string.Join(",", chunk.Select((_, i) => "$p" + i));
+            result.AddRange(QueryTasks($"SELECT document FROM tasks WHERE task_id IN ({names})", p =>
+            {
+                for (var i = 0; i < chunk.Length; i++) p.AddWithValue("$p" + i, chunk[i]);
+            }));
+        }
+        return result;
+    }
+
+    /// <summary>Tasks newest first, filtered and paged in SQL.</summary>
+    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset)
+    {
+        var where = new List<string>();
+        if (status is not null) where.Add("status=$status");
+        if (node is not null) where.Add("assigned_node=$node");
+        if (batchId is not null) where.Add("batch_id=$batch");
+        var sql = "SELECT document FROM tasks" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+                  " ORDER BY task_id DESC LIMIT $limit OFFSET $offset";
+        return QueryTasks(sql, p =>
+        {
+            if (status is { } s) p.AddWithValue("$status", s.ToWire());
+            if (node is not null) p.AddWithValue("$node", node);
+            if (batchId is { } b) p.AddWithValue("$batch", b);
+            p.AddWithValue("$limit", limit);
+            p.AddWithValue("$offset", offset);
+        });
+    }
+
+    public Dictionary<RiverTaskStatus, int> CountByStatus()
+    {
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT status, COUNT(*) FROM tasks GROUP BY status";
+        using var r = cmd.ExecuteReader();
+        var d = new Dictionary<RiverTaskStatus, int>();
+        while (r.Read())
+            if (TaskStatusNames.TryParse(r.GetString(0), out var s)) d[s] = r.GetInt32(1);
+        return d;
+    }
+
+    private List<RiverTask> QueryTasks(string sql, Action<SqliteParameterCollection> bind)
+    {
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        bind(cmd.Parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<RiverTask>();
+        while (r.Read()) list.Add(JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!);
+        return list;
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        return c;
+    }
+
+    private static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+}

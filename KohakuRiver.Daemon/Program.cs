@@ -1,0 +1,3 @@
+using KohakuRiver.Daemon;
+
+return await DaemonCommand.RunAsync(args);

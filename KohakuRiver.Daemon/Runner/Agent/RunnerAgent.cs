@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Runner.Execution;
+using KohakuRiver.Daemon.Runner.Resources;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace KohakuRiver.Daemon.Runner.Agent;
+
+/// <summary>
+/// The runner's life toward the host: adopt containers left from a previous run, register (retrying with backoff
+/// for as long as it takes), then heartbeat; a 404 on heartbeat means the host forgot us, so register again.
+/// </summary>
+public sealed class RunnerAgent(
+    DaemonSettings settings,
+    HostLink host,
+    TaskExecutor executor,
+    ResourceDetector resources,
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    ILogger<RunnerAgent> log) : BackgroundService
+{
+    public static readonly string Version = typeof(RunnerAgent).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The runner's own URL is known only once Kestrel listens (its port may be chosen by the OS).
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled()))
+        {
+            try { await started.Task; } catch (OperationCanceledException) { return; }
+        }
+        var url = RunnerUrl();
+
+        try
+        {
+            await executor.AdoptAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError("Could not list this runner's containers for adoption: {Message}", e.Message);
+        }
+
+        try
+        {
+            await RegisterAsync(url, stoppingToken);
+            using var timer = new PeriodicTimer(settings.HeartbeatInterval);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    var response = await host.Client.HeartbeatAsync(settings.NodeName, Heartbeat(), stoppingToken);
+                    foreach (var id in response.KillTasks)
+                        await executor.KillAsync(id, "the host considers this task finished");
+                }
+                catch (RiverApiException e) when (e.Kind == RiverErrorKind.NotFound)
+                {
+                    log.LogWarning("Host does not know this node; registering again");
+                    await RegisterAsync(url, stoppingToken);
+                }
+                catch (RiverApiException e)
+                {
+                    log.LogWarning("Heartbeat failed: {Detail}", e.Detail);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RegisterAsync(string url, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await host.Client.RegisterAsync(new RegisterRequest
+                {
+                    Hostname = settings.NodeName,
+                    Url = url,
+                    TotalCores = resources.Cores,
+                    TotalRamBytes = resources.MemoryBytes,
+                    NumaTopology = resources.NumaTopology(),
+                    RunnerVersion = Version,
+                }, ct);
+                log.LogInformation("Registered with the host at {Host} as {Node} ({Url})", settings.HostUrl, settings.NodeName, url);
+                return;
+            }
+            catch (RiverApiException e)
+            {
+                // Forever, not five times: a runner started before its host must join when the host comes up.
+                if (attempt <= 3 || attempt % 20 == 0)
+                    log.LogWarning("Registration attempt {Attempt} failed: {Detail}; retrying in {Delay:0.#} s", attempt, e.Detail, delay.TotalSeconds);
+            }
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
+        }
+    }
+
+    private HeartbeatRequest Heartbeat()
+    {
+        var (total, used) = resources.ReadMemInfo();
+        return new HeartbeatRequest
+        {
+            RunningTasks = [.. executor.HeldTaskIds],
+            CpuPercent = resources.SampleCpuPercent(),
+            MemoryTotalBytes = total,
+            MemoryUsedBytes = used,
+            MemoryPercent = total > 0 ? Math.Round(100.0 * used / total, 1) : null,
+            RunnerVersion = Version,
+        };
+    }
+
+    private string RunnerUrl()
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                      ?? throw new InvalidOperationException("the runner API is not listening");
+        var port = new Uri(address.Replace("*", "localhost").Replace("+", "localhost")).Port;
+        var ip = settings.RunnerAddress ?? LocalAddressToward(settings.HostAddress, settings.HostPort);
+        return $"http://{(ip.Contains(':') ? $"[{ip}]" : ip)}:{port}";
+    }
+
+    /// <summary>The local address this machine uses to reach the host: the one the host can reach us back on.</summary>
+    public static string LocalAddressToward(string hostAddress, int hostPort)
+    {
+        var target = IPAddress.TryParse(hostAddress, out var ip) ? ip : Dns.GetHostAddresses(hostAddress).First();
+        using var s = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        s.Connect(new IPEndPoint(target, hostPort));
+        return ((IPEndPoint)s.LocalEndPoint!).Address.ToString();
+    }
+}

@@ -1,0 +1,49 @@
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Runner.Execution;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Runner.Api;
+
+/// <summary>The runner API the host calls (cluster token only).</summary>
+public static class RunnerEndpoints
+{
+    public static void MapRunnerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+
+        api.MapPost("/execute", async (HttpRequest req, TaskExecutor executor) =>
+        {
+            var task = await req.ReadJsonAsync(RiverJsonContext.Default.RiverTask);
+            if (task.TaskId <= 0) throw ApiException.BadRequest("task_id is missing");
+            executor.Accept(task);
+            return ApiPipeline.Json(new MessageResponse { Message = $"task {task.TaskId} accepted" }, RiverJsonContext.Default.MessageResponse, 202);
+        });
+
+        api.MapPost("/kill", async (HttpRequest req, TaskExecutor executor) =>
+        {
+            var cmd = await req.ReadJsonAsync(RiverJsonContext.Default.RunnerTaskCommand);
+            await executor.KillAsync(cmd.TaskId, "killed by the host");
+            return ApiPipeline.Json(new MessageResponse { Message = $"task {cmd.TaskId} kill requested" }, RiverJsonContext.Default.MessageResponse);
+        });
+
+        api.MapPost("/pause", (HttpRequest req, TaskExecutor executor) => SuspendResume(req, executor, pause: true));
+        api.MapPost("/resume", (HttpRequest req, TaskExecutor executor) => SuspendResume(req, executor, pause: false));
+
+        api.MapGet("/health", (TaskExecutor executor) =>
+            ApiPipeline.Json(new MessageResponse { Message = $"{executor.NodeName} holds {executor.HeldTaskIds.Count} task(s)" }, RiverJsonContext.Default.MessageResponse));
+    }
+
+    private static async Task<IResult> SuspendResume(HttpRequest req, TaskExecutor executor, bool pause)
+    {
+        var cmd = await req.ReadJsonAsync(RiverJsonContext.Default.RunnerTaskCommand);
+        try
+        {
+            await executor.PauseAsync(cmd.TaskId, pause);
+        }
+        catch (RunnerTaskStateException e)
+        {
+            throw new ApiException(e.StatusCode, e.Message);
+        }
+        return ApiPipeline.Json(new MessageResponse { Message = $"task {cmd.TaskId} {(pause ? "paused" : "resumed")}" }, RiverJsonContext.Default.MessageResponse);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Docker;
+
+namespace KohakuRiver.Daemon.Runner.Execution;
+
+/// <summary>Labels and names that let a runner find its own containers, and nothing else, after a restart.</summary>
+public static class ContainerLabels
+{
+    public const string Managed = "kohakuriver.managed";
+    public const string TaskId = "kohakuriver.task_id";
+    public const string BatchId = "kohakuriver.batch_id";
+    public const string Node = "kohakuriver.node";
+    public const string Kind = "kohakuriver.kind";
+
+    public static string TaskContainerName(long taskId) => $"kohakuriver-task-{taskId}";
+}
+
+/// <summary>Turns a task into the Engine API's container specification. Pure, so every rule is tested directly.</summary>
+public static class ContainerSpecBuilder
+{
+    public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa)
+    {
+        // With arguments the command is the executable and the arguments pass verbatim (exec form); a bare command
+        // line runs under /bin/sh -c so that pipes and redirections work. Either way the image's ENTRYPOINT stays.
+        List<string> cmd = task.Arguments.Count > 0 ? [task.Command, .. task.Arguments] : ["/bin/sh", "-c", task.Command];
+
+        var env = new List<string>();
+        foreach (var (k, v) in task.EnvVars) env.Add($"{k}={v}");
+        env.Add($"KOHAKURIVER_TASK_ID={task.TaskId.ToString(CultureInfo.InvariantCulture)}");
+        if (task.BatchId is { } batch) env.Add($"KOHAKURIVER_BATCH_ID={batch.ToString(CultureInfo.InvariantCulture)}");
+        env.Add($"KOHAKURIVER_NODE={nodeName}");
+        env.Add("KOHAKURIVER_SHARED_DIR=/shared");
+        env.Add("KOHAKURIVER_LOCAL_TEMP_DIR=/local_temp");
+        if (task.RequiredCores > 0) env.Add($"KOHAKURIVER_CORES={task.RequiredCores.ToString(CultureInfo.InvariantCulture)}");
+
+        var binds = new List<string>
+        {
+            $"{Path.Combine(settings.SharedDir, "shared_data")}:/shared",
+            $"{settings.LocalTempDir}:/local_temp",
+        };
+        foreach (var m in settings.ExtraMounts.Concat(task.AdditionalMounts))
+            if (MountSpec.TryParse(m, out var spec, out _)) binds.Add(spec!.ToBind());
+
+        var host = new HostConfigSpec
+        {
+            Binds = binds,
+            NetworkMode = settings.TaskNetwork,
+            Privileged = task.Privileged ? true : null,
+            NanoCpus = task.RequiredCores > 0 ? task.RequiredCores * 1_000_000_000L : null,
+            Memory = task.RequiredMemoryBytes,
+            // Swap equal to the limit means no swap: a task over its memory is OOM-killed, not slowed to a crawl.
+            MemorySwap = task.RequiredMemoryBytes,
+        };
+        if (task.TargetNumaNodeId is { } numaId && numa is not null &&
+            numa.TryGetValue(numaId.ToString(CultureInfo.InvariantCulture), out var numaNode) && numaNode.Cores.Count > 0)
+        {
+            host.CpusetCpus = string.Join(",", numaNode.Cores);
+            host.CpusetMems = numaId.ToString(CultureInfo.InvariantCulture);
+        }
+        if (task.RequiredGpus is { Count: > 0 } gpus)
+        {
+            host.DeviceRequests =
+            [
+                new DeviceRequestSpec
+                {
+                    Driver = "nvidia",
+                    DeviceIDs = gpus.Select(g => g.ToString(CultureInfo.InvariantCulture)).ToList(),
+                    Capabilities = [["gpu"]],
+                },
+            ];
+        }
+
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Kind] = "task",
+            [ContainerLabels.TaskId] = task.TaskId.ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Node] = nodeName,
+        };
+        if (task.BatchId is { } b) labels[ContainerLabels.BatchId] = b.ToString(CultureInfo.InvariantCulture);
+
+        return new ContainerCreateSpec
+        {
+            Image = task.DockerImageName ?? task.Image ?? $"kohakuriver/{task.Environment ?? settings.DefaultEnvironment}:base",
+            Cmd = cmd,
+            Env = env,
+            WorkingDir = "/shared",
+            Labels = labels,
+            AttachStdout = true,
+            AttachStderr = true,
+            HostConfig = host,
+        };
+    }
+}

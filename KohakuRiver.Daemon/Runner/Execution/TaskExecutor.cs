@@ -1,0 +1,291 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Runner.Agent;
+using KohakuRiver.Daemon.Runner.Resources;
+
+namespace KohakuRiver.Daemon.Runner.Execution;
+
+/// <summary>
+/// Runs tasks in containers through the Engine API and reports their outcome. A task stays in <see cref="HeldTaskIds"/>
+/// until the host has acknowledged its final report; only then is its container removed, so a runner restart in
+/// between finds the container again and reports its real outcome.
+/// </summary>
+public sealed class TaskExecutor : IDisposable
+{
+    private sealed class Run(RiverTask task)
+    {
+        public RiverTask Task { get; } = task;
+        public string ContainerName { get; } = ContainerLabels.TaskContainerName(task.TaskId);
+        public volatile string? ContainerId;
+        public volatile bool KillRequested;
+        public volatile bool Paused;
+        public DateTimeOffset? StartedAt;
+    }
+
+    private readonly ConcurrentDictionary<long, Run> _runs = new();
+    // Tasks killed before their execute arrived (or while it was in flight): they must never start.
+    private readonly ConcurrentDictionary<long, DateTimeOffset> _tombstones = new();
+    private readonly DockerClient _docker;
+    private readonly DaemonSettings _settings;
+    private readonly HostLink _host;
+    private readonly ResourceDetector _resources;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private Dictionary<string, NumaNodeInfo>? _numa;
+
+    public TaskExecutor(DockerClient docker, DaemonSettings settings, HostLink host, ResourceDetector resources, ILogger<TaskExecutor> log)
+    {
+        _docker = docker;
+        _settings = settings;
+        _host = host;
+        _resources = resources;
+        _log = log;
+        Directory.CreateDirectory(settings.LogsDir);
+        Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
+        Directory.CreateDirectory(settings.LocalTempDir);
+    }
+
+    public string NodeName => _settings.NodeName;
+
+    /// <summary>Every task this runner still holds: running, paused, or finished with its report unacknowledged.</summary>
+    public IReadOnlyCollection<long> HeldTaskIds => _runs.Keys.ToList();
+
+    /// <summary>Takes a task from the host. A repeated execute of a task already held is acknowledged and ignored.</summary>
+    public void Accept(RiverTask task)
+    {
+        var run = new Run(task);
+        if (!_runs.TryAdd(task.TaskId, run))
+        {
+            _log.LogInformation("Task {TaskId}: execute repeated; already held", task.TaskId);
+            return;
+        }
+        _ = Task.Run(() => ExecuteAsync(run));
+    }
+
+    public async Task KillAsync(long taskId, string reason)
+    {
+        if (!_runs.TryGetValue(taskId, out var run))
+        {
+            _tombstones[taskId] = DateTimeOffset.UtcNow;
+            PruneTombstones();
+            return;
+        }
+        run.KillRequested = true;
+        if (run.ContainerId is { } id)
+        {
+            _log.LogInformation("Task {TaskId}: killing container ({Reason})", taskId, reason);
+            // A frozen container cannot take a signal; thaw it first.
+            if (run.Paused) await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            await _docker.KillContainerAsync(id, "KILL", _stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    public async Task PauseAsync(long taskId, bool pause)
+    {
+        if (!_runs.TryGetValue(taskId, out var run) || run.ContainerId is not { } id)
+            throw new RunnerTaskStateException(404, $"task {taskId} is not running on {NodeName}");
+        try
+        {
+            if (pause) await _docker.PauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            else await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            run.Paused = pause;
+        }
+        catch (DockerApiException e) when (e.StatusCode is 409 or 404)
+        {
+            throw new RunnerTaskStateException(409, $"task {taskId}: {e.EngineMessage}");
+        }
+    }
+
+    /// <summary>Finds this runner's own containers (by label) left from before a restart and follows them to the end.</summary>
+    public async Task AdoptAsync(CancellationToken ct)
+    {
+        var containers = await _docker.ListContainersAsync(new Dictionary<string, string?>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Kind] = "task",
+            [ContainerLabels.Node] = NodeName,
+        }, all: true, ct).ConfigureAwait(false);
+        foreach (var c in containers)
+        {
+            if (c.Labels is null || !c.Labels.TryGetValue(ContainerLabels.TaskId, out var idText) ||
+                !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var taskId)) continue;
+            long? batch = c.Labels.TryGetValue(ContainerLabels.BatchId, out var b) && long.TryParse(b, out var bid) ? bid : null;
+            var run = new Run(new RiverTask { TaskId = taskId, BatchId = batch }) { ContainerId = c.Id };
+            if (!_runs.TryAdd(taskId, run)) continue;
+            _log.LogInformation("Task {TaskId}: adopting container {Container} ({State})", taskId, c.Id[..12], c.State);
+            _ = Task.Run(() => AdoptOneAsync(run));
+        }
+    }
+
+    private async Task AdoptOneAsync(Run run)
+    {
+        var ct = _stopping.Token;
+        try
+        {
+            var inspect = await _docker.InspectContainerAsync(run.ContainerId!, ct).ConfigureAwait(false);
+            if (inspect is null)
+            {
+                _runs.TryRemove(run.Task.TaskId, out _);
+                return;
+            }
+            if (inspect.State?.Status == "created")
+            {
+                // Created but never started before the restart: it never ran, so it fails rather than starting late.
+                await FinishAsync(run, RiverTaskStatus.Failed, null, "the runner restarted before the container started").ConfigureAwait(false);
+                return;
+            }
+            run.Paused = inspect.State?.Paused == true;
+            run.StartedAt = ParseDockerTime(inspect.State?.StartedAt);
+            if (inspect.State?.Running == true)
+                _ = _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct);
+            await SuperviseAsync(run).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Task {TaskId}: adopting its container failed", run.Task.TaskId);
+        }
+    }
+
+    private async Task ExecuteAsync(Run run)
+    {
+        var ct = _stopping.Token;
+        var task = run.Task;
+        try
+        {
+            if (_tombstones.TryRemove(task.TaskId, out _)) run.KillRequested = true;
+            if (run.KillRequested)
+            {
+                await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
+                return;
+            }
+            _numa ??= _resources.NumaTopology();
+            var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
+            if (await _docker.InspectImageAsync(spec.Image!, ct).ConfigureAwait(false) is null)
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null,
+                    $"image '{spec.Image}' is not on node {NodeName}" +
+                    (task.Environment is { } env ? $" (environment '{env}' has not been published or loaded there)" : "")).ConfigureAwait(false);
+                return;
+            }
+
+            string id;
+            try
+            {
+                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.StatusCode == 409)
+            {
+                // A leftover of an earlier attempt at this very task (same name): it is ours to replace.
+                await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
+                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+            }
+            run.ContainerId = id;
+            if (run.KillRequested)
+            {
+                await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
+                return;
+            }
+            await _docker.StartContainerAsync(id, ct).ConfigureAwait(false);
+            run.StartedAt = DateTimeOffset.UtcNow;
+            // A kill that arrived between create and start found the id but no process to signal.
+            if (run.KillRequested) await _docker.KillContainerAsync(id, "KILL", ct).ConfigureAwait(false);
+            _ = _host.ReportAsync(new TaskUpdateRequest { TaskId = task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct);
+            await SuperviseAsync(run).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
+            _log.LogWarning("Task {TaskId} failed to run: {Message}", task.TaskId, message);
+            try
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    /// <summary>Copies the container's output into the task's log files while waiting for it to exit, then reports.</summary>
+    private async Task SuperviseAsync(Run run)
+    {
+        var ct = _stopping.Token;
+        var id = run.ContainerId!;
+        var taskId = run.Task.TaskId.ToString(CultureInfo.InvariantCulture);
+        // FileMode.Create: an adopted container's output is copied again from its start, replacing a partial copy.
+        await using (var stdout = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
+        await using (var stderr = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".err"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
+        {
+            var logs = _docker.CopyLogsAsync(id, stdout, stderr, follow: true, ct);
+            await _docker.WaitContainerAsync(id, ct).ConfigureAwait(false);
+            await logs.ConfigureAwait(false);
+        }
+        var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
+        var exitCode = (int?)inspect?.State?.ExitCode;
+        RiverTaskStatus status;
+        string? message = null;
+        if (run.KillRequested) { status = RiverTaskStatus.Killed; message = "killed"; }
+        else if (inspect?.State?.OOMKilled == true) { status = RiverTaskStatus.KilledOom; message = "killed by the kernel: out of memory (container memory limit reached)"; }
+        else if (exitCode == 0) status = RiverTaskStatus.Completed;
+        else { status = RiverTaskStatus.Failed; message = $"exited with code {exitCode}"; }
+        await FinishAsync(run, status, exitCode, message).ConfigureAwait(false);
+    }
+
+    private async Task FinishAsync(Run run, RiverTaskStatus status, int? exitCode, string? message)
+    {
+        var ct = _stopping.Token;
+        await _host.ReportAsync(new TaskUpdateRequest
+        {
+            TaskId = run.Task.TaskId,
+            Status = status.ToWire(),
+            ExitCode = exitCode,
+            Message = message,
+            StartedAt = run.StartedAt,
+            CompletedAt = DateTimeOffset.UtcNow,
+        }, ct).ConfigureAwait(false);
+        if (run.ContainerId is { } id)
+        {
+            try
+            {
+                await _docker.RemoveContainerAsync(id, force: true, ct).ConfigureAwait(false);
+            }
+            catch (DockerApiException e)
+            {
+                _log.LogWarning("Task {TaskId}: container not removed: {Message}", run.Task.TaskId, e.EngineMessage);
+            }
+        }
+        _runs.TryRemove(run.Task.TaskId, out _);
+    }
+
+    private void PruneTombstones()
+    {
+        var cutoff = DateTimeOffset.UtcNow.AddHours(-1);
+        foreach (var (id, at) in _tombstones)
+            if (at < cutoff) _tombstones.TryRemove(id, out _);
+    }
+
+    private static DateTimeOffset? ParseDockerTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t : null;
+
+    /// <summary>Stops following containers; the containers themselves run on, to be adopted by the next start.</summary>
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+}
+
+public sealed class RunnerTaskStateException(int statusCode, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}

@@ -1,0 +1,40 @@
+using System.Net;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Runner.Agent;
+using KohakuRiver.Daemon.Runner.Api;
+using KohakuRiver.Daemon.Runner.Execution;
+using KohakuRiver.Daemon.Runner.Resources;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Runner;
+
+/// <summary>Builds the runner: its API, the executor over the Docker engine, and the agent that talks to the host.</summary>
+public static class RunnerServer
+{
+    public static WebApplication Build(DaemonSettings settings)
+    {
+        if (string.IsNullOrEmpty(settings.ClusterToken))
+            throw new SettingsException("setting cluster_token is required on a runner: copy it from the host's data dir (file cluster-token) or its config");
+        var listenAddress = settings.RunnerAddress ?? RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
+        if (!IPAddress.TryParse(listenAddress, out var listenIp))
+            throw new SettingsException($"setting runner_address: '{listenAddress}' is not an IP address");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        DaemonLogging.Configure(builder.Logging, settings, "runner");
+        builder.WebHost.ConfigureKestrel(k => k.Listen(listenIp, settings.RunnerPort));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
+        builder.Services.AddSingleton<ResourceDetector>();
+        builder.Services.AddSingleton<HostLink>();
+        builder.Services.AddSingleton<TaskExecutor>();
+        builder.Services.AddHostedService<RunnerAgent>();
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KohakuRiver.Runner");
+        app.UseJsonErrors(log);
+        app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
+        app.MapRunnerEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KohakuRiver.Core.Wire;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace KohakuRiver.Daemon.Web;
+
+/// <summary>Errors, authentication and JSON bodies, the same for the host and the runner API.</summary>
+public static class ApiPipeline
+{
+    /// <summary>Every failure becomes <c>{"detail": …}</c> with a fitting status code; never a stack trace.</summary>
+    public static IApplicationBuilder UseJsonErrors(this IApplicationBuilder app, ILogger logger) =>
+        app.Use(async (ctx, next) =>
+        {
+            try
+            {
+                await next(ctx);
+                if (ctx.Response is { StatusCode: 404, HasStarted: false } && ctx.GetEndpoint() is null)
+                    await WriteError(ctx, 404, $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}");
+                else if (ctx.Response is { StatusCode: 405, HasStarted: false })
+                    await WriteError(ctx, 405, $"method {ctx.Request.Method} is not allowed on {ctx.Request.Path}");
+            }
+            catch (ApiException e)
+            {
+                if (!ctx.Response.HasStarted) await WriteError(ctx, e.StatusCode, e.Detail);
+            }
+            catch (BadHttpRequestException e)
+            {
+                if (!ctx.Response.HasStarted) await WriteError(ctx, e.StatusCode, e.Message);
+            }
+            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nothing to answer.
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+                if (!ctx.Response.HasStarted) await WriteError(ctx, 500, $"internal error: {e.Message}");
+            }
+        });
+
+    /// <summary>
+    /// Requires <c>Authorization: Bearer …</c> on every /api path. <paramref name="tokenFor"/> says which token a
+    /// path needs (compared in constant time).
+    /// </summary>
+    public static IApplicationBuilder UseBearerTokens(this IApplicationBuilder app, Func<PathString, (string Token, string Name)> tokenFor) =>
+        app.Use(async (ctx, next) =>
+        {
+            if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/ws"))
+            {
+                var (expected, name) = tokenFor(ctx.Request.Path);
+                var header = ctx.Request.Headers.Authorization.ToString();
+                if (string.IsNullOrEmpty(header))
+                {
+                    ctx.Response.Headers.WWWAuthenticate = "Bearer";
+                    await WriteError(ctx, 401, $"missing bearer token: send 'Authorization: Bearer <{name}>'");
+                    return;
+                }
+                if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !TokenEquals(header[7..].Trim(), expected))
+                {
+                    ctx.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                    await WriteError(ctx, 401, $"invalid bearer token: this endpoint needs the {name}");
+                    return;
+                }
+            }
+            await next(ctx);
+        });
+
+    public static bool TokenEquals(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    /// <summary>The wire options with readable escaping: quotes and angle brackets in details stay as typed.</summary>
+    private static readonly JsonSerializerOptions ResponseOptions = new(RiverJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static Task WriteError(HttpContext ctx, int status, string detail)
+    {
+        ctx.Response.StatusCode = status;
+        return ctx.Response.WriteAsJsonAsync(new ErrorResponse { Detail = detail }, Relaxed(RiverJsonContext.Default.ErrorResponse));
+    }
+
+    private static JsonTypeInfo<T> Relaxed<T>(JsonTypeInfo<T> info) => (JsonTypeInfo<T>)ResponseOptions.GetTypeInfo(typeof(T));
+
+    /// <summary>Reads a JSON body; a missing or malformed one is a 400 that says where it is wrong.</summary>
+    public static async Task<T> ReadJsonAsync<T>(this HttpRequest request, JsonTypeInfo<T> info)
+    {
+        if (request.ContentLength == 0) throw ApiException.BadRequest("request body is empty; a JSON object is expected");
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(request.Body, info, request.HttpContext.RequestAborted);
+            return value ?? throw ApiException.BadRequest("request body is null; a JSON object is expected");
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
+            throw ApiException.BadRequest($"request body is not valid{where}: {FirstSentence(e.Message)}");
+        }
+    }
+
+    public static IResult Json<T>(T value, JsonTypeInfo<T> info, int status = 200) =>
+        Results.Json(value, Relaxed(info), statusCode: status);
+
+    public static void DisableBodyLimit(HttpContext ctx)
+    {
+        var f = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (f is { IsReadOnly: false }) f.MaxRequestBodySize = 256L << 20;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+}
