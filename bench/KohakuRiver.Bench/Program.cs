@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Docker;
+
+// Cluster core benchmark (issue 2). Starts `kohakuriver-daemon standalone` as its own process over temporary
+// directories and measures, in one run:
+//   (a) submit→completed latency of a `true` task vs raw Engine API create+start+wait+remove of the same image;
+//   (b) time to accept one 1,000-task submission, and the daemon's RSS afterwards;
+//   (c) wall time of 200 trivial tasks through the cluster vs the same 200 containers run directly with the
+//       same concurrency (the runner's core count).
+// Usage: dotnet run -c Release --project bench/KohakuRiver.Bench [-- --samples 20 --daemon PATH]
+var samples = IntArg("--samples", 20);
+var throughputCount = IntArg("--tasks", 200);
+var daemonDll = StringArg("--daemon") ?? Path.Combine(RepoRoot(), "KohakuRiver.Daemon", "bin", "Release", "net10.0", "kohakuriver-daemon.dll");
+const string image = "kohakuriver/busybox:base";
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+
+using var docker = new DockerClient();
+if (!await docker.PingAsync() || await docker.InspectImageAsync(image) is null)
+{
+    Console.Error.WriteLine($"needs a running Docker engine and {image}: run .ci/setup");
+    return 1;
+}
+if (!File.Exists(daemonDll))
+{
+    Console.Error.WriteLine($"daemon not built at {daemonDll}: dotnet build KohakuRiver.Daemon -c Release");
+    return 1;
+}
+
+var root = Directory.CreateTempSubdirectory("kohakuriver-bench-").FullName;
+var hostPort = FreePort();
+var runnerPort = FreePort();
+var token = "bench-api-" + Guid.NewGuid().ToString("N");
+var psi = new ProcessStartInfo("dotnet")
+{
+    ArgumentList =
+    {
+        daemonDll, "standalone", "--host-port", hostPort.ToString(), "--runner-port", runnerPort.ToString(),
+        "--host-bind-address", "127.0.0.1", "--data-dir", Path.Combine(root, "data"), "--shared-dir", Path.Combine(root, "shared"),
+        "--local-temp-dir", Path.Combine(root, "local"), "--runner-hostname", "bench", "--api-token", token,
+        "--cluster-token", "bench-cluster", "--log-level", "Warning",
+    },
+    RedirectStandardOutput = true,
+    RedirectStandardError = true,
+};
+using var daemon = Process.Start(psi)!;
+daemon.OutputDataReceived += (_, _) => { };
+daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("daemon: " + e.Data); };
+daemon.BeginOutputReadLine();
+daemon.BeginErrorReadLine();
+using var client = new RiverClient(new Uri($"http://127.0.0.1:{hostPort}"), token);
+try
+{
+    var node = await WaitForNodeAsync(client);
+    var concurrency = node.TotalCores;
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, runner offers {node.TotalCores} cores; image {image}; network bridge (the daemon's default)");
+    Console.WriteLine();
+
+    // Warm both paths (JIT, engine caches) before measuring.
+    for (var i = 0; i < 3; i++)
+    {
+        await ClusterOnceAsync(client);
+        await RawOnceAsync(docker, image);
+    }
+
+    // (a) latency
+    var cluster = new List<double>();
+    var raw = new List<double>();
+    for (var i = 0; i < samples; i++)
+    {
+        // Interleaved so that drift in the engine's speed affects both equally.
+        cluster.Add(await ClusterOnceAsync(client));
+        raw.Add(await RawOnceAsync(docker, image));
+    }
+    var ratioA = Median(cluster) / Median(raw);
+    Console.WriteLine($"(a) submit->completed latency, {samples} sequential `true` tasks");
+    Console.WriteLine($"    cluster : median {Median(cluster),7:0.0} ms   p90 {P90(cluster),7:0.0} ms");
+    Console.WriteLine($"    raw API : median {Median(raw),7:0.0} ms   p90 {P90(raw),7:0.0} ms   (create+start+wait+remove)");
+    Console.WriteLine($"    ratio   : {ratioA:0.000}  (target <= 1.15)  {(ratioA <= 1.15 ? "OK" : "MISSED")}");
+    Console.WriteLine();
+
+    // (b) accepting 1,000 tasks in one submission
+    var specs = Enumerable.Range(0, 1000).Select(i => new SubmitRequest { Command = "true", Name = $"bulk-{i}" }).ToList();
+    var sw = Stopwatch.StartNew();
+    var accepted = await client.SubmitBatchAsync(new BatchSubmitRequest { Tasks = specs });
+    var acceptMs = sw.Elapsed.TotalMilliseconds;
+    var rssMb = RssMegabytes(daemon.Id);
+    Console.WriteLine($"(b) one submission of 1,000 tasks accepted in {acceptMs:0.0} ms ({accepted.TaskIds.Count} ids)  (target < 1000 ms)  {(acceptMs < 1000 && accepted.TaskIds.Count == 1000 ? "OK" : "MISSED")}");
+    Console.WriteLine($"    daemon RSS after it: {rssMb:0.0} MB (host and runner in one process)  (target < 150 MB)  {(rssMb < 150 ? "OK" : "MISSED")}");
+    // Drain: kill what is still queued so that (c) starts on an idle cluster.
+    var ids = accepted.TaskIds.Select(long.Parse).ToList();
+    await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, ct) =>
+    {
+        try { await client.KillAsync(id, ct); } catch (RiverApiException e) when (e.Kind == RiverErrorKind.Conflict) { }
+    });
+    await client.WaitTasksAsync(ids, any: false, TimeSpan.FromSeconds(120));
+    await WaitIdleAsync(client);
+    Console.WriteLine();
+
+    // (c) throughput
+    sw.Restart();
+    var batch = await client.SubmitBatchAsync(new BatchSubmitRequest
+    {
+        Tasks = Enumerable.Range(0, throughputCount).Select(_ => new SubmitRequest { Command = "true" }).ToList(),
+    });
+    var batchIds = batch.TaskIds.Select(long.Parse).ToList();
+    List<RiverTask> finished;
+    do finished = await client.WaitTasksAsync(batchIds, any: false, TimeSpan.FromSeconds(300));
+    while (finished.Any(t => !t.IsFinished));
+    var clusterWall = sw.Elapsed.TotalSeconds;
+    var notCompleted = finished.Count(t => t.Status != RiverTaskStatus.Completed);
+
+    sw.Restart();
+    var next = 0;
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        while (Interlocked.Increment(ref next) <= throughputCount) await RawOnceAsync(docker, image);
+    }));
+    var rawWall = sw.Elapsed.TotalSeconds;
+    var ratioC = clusterWall / rawWall;
+    Console.WriteLine($"(c) {throughputCount} trivial tasks, concurrency {concurrency}");
+    Console.WriteLine($"    cluster : {clusterWall,6:0.00} s  ({throughputCount / clusterWall:0.0} tasks/s, {notCompleted} not completed)");
+    Console.WriteLine($"    raw API : {rawWall,6:0.00} s  ({throughputCount / rawWall:0.0} containers/s)");
+    Console.WriteLine($"    ratio   : {ratioC:0.000}  (target <= 1.2)  {(ratioC <= 1.2 && notCompleted == 0 ? "OK" : "MISSED")}");
+    Console.WriteLine($"    daemon RSS at the end: {RssMegabytes(daemon.Id):0.0} MB");
+    return 0;
+}
+finally
+{
+    daemon.Kill(entireProcessTree: true);
+    await daemon.WaitForExitAsync();
+    foreach (var c in await docker.ListContainersAsync(new Dictionary<string, string?> { ["kohakuriver.node"] = "bench" }, all: true))
+        await docker.RemoveContainerAsync(c.Id, force: true);
+    try { Directory.Delete(root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+}
+
+static async Task<double> ClusterOnceAsync(RiverClient client)
+{
+    var sw = Stopwatch.StartNew();
+    var r = await client.SubmitAsync(new SubmitRequest { Command = "true" });
+    var t = await client.WaitTaskAsync(long.Parse(r.TaskIds[0]), TimeSpan.FromSeconds(60));
+    var ms = sw.Elapsed.TotalMilliseconds;
+    if (t.Status != RiverTaskStatus.Completed) throw new InvalidOperationException($"task {t.TaskId} ended {t.Status}: {t.ErrorMessage}");
+    return ms;
+}
+
+static async Task<double> RawOnceAsync(DockerClient docker, string image)
+{
+    var sw = Stopwatch.StartNew();
+    var id = await docker.CreateContainerAsync("kohakuriver-bench-" + Guid.NewGuid().ToString("N"),
+        new ContainerCreateSpec { Image = image, Cmd = ["true"], HostConfig = new HostConfigSpec { NetworkMode = "bridge" } });
+    await docker.StartContainerAsync(id);
+    await docker.WaitContainerAsync(id);
+    await docker.RemoveContainerAsync(id, force: true);
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+static async Task<RiverNode> WaitForNodeAsync(RiverClient client)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(60);
+    while (true)
+    {
+        try
+        {
+            var nodes = await client.GetNodesAsync();
+            if (nodes.FirstOrDefault(n => n.Status == NodeStatus.Online) is { } n) return n;
+        }
+        catch (RiverApiException) when (DateTime.UtcNow < deadline)
+        {
+        }
+        if (DateTime.UtcNow > deadline) throw new TimeoutException("the daemon did not come up within 60 s");
+        await Task.Delay(100);
+    }
+}
+
+static async Task WaitIdleAsync(RiverClient client)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(60);
+    while (DateTime.UtcNow < deadline)
+    {
+        var h = await client.GetHealthAsync();
+        if (h.PendingTasks == 0 && h.RunningTasks == 0) return;
+        await Task.Delay(100);
+    }
+}
+
+static double Median(List<double> xs) => Percentile(xs, 0.5);
+static double P90(List<double> xs) => Percentile(xs, 0.9);
+static double Percentile(List<double> xs, double p)
+{
+    var s = xs.OrderBy(x => x).ToList();
+    var rank = p * (s.Count - 1);
+    var lo = (int)Math.Floor(rank);
+    var hi = (int)Math.Ceiling(rank);
+    return s[lo] + (s[hi] - s[lo]) * (rank - lo);
+}
+
+static double RssMegabytes(int pid)
+{
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    return double.NaN;
+}
+
+static int FreePort()
+{
+    using var l = new TcpListener(IPAddress.Loopback, 0);
+    l.Start();
+    return ((IPEndPoint)l.LocalEndpoint).Port;
+}
+
+static string RepoRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KohakuRiver.slnx"))) dir = dir.Parent;
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
+
+int IntArg(string name, int fallback) =>
+    StringArg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+string? StringArg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
