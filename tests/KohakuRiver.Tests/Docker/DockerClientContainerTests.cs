@@ -1,0 +1,362 @@
+using KohakuRiver.Daemon.Docker;
+using Xunit;
+
+namespace KohakuRiver.Tests.Docker;
+
+public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFixture<DockerFixture>
+{
+    private DockerClient Client => docker.Client;
+
+    [Fact]
+    public async Task Run_to_exit_gives_the_exit_code_and_demuxed_logs()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sh", "-c", "echo out; echo err >&2; exit 3"], cts.Token);
+
+            var exit = await Client.WaitContainerAsync(id, cts.Token);
+
+            Assert.Equal(3, exit.StatusCode);
+            Assert.Null(exit.ErrorMessage);
+            var stdout = new MemoryStream();
+            var stderr = new MemoryStream();
+            await Client.CopyLogsAsync(id, stdout, stderr, follow: false, cts.Token);
+            Assert.Equal("out\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+            Assert.Equal("err\n", System.Text.Encoding.UTF8.GetString(stderr.ToArray()));
+
+            var inspect = await Client.InspectContainerAsync(id, cts.Token);
+            Assert.NotNull(inspect);
+            Assert.Equal(id, inspect.Id);
+            Assert.Equal("exited", inspect.State!.Status);
+            Assert.Equal(3, inspect.State.ExitCode);
+            Assert.False(inspect.State.Running);
+            Assert.NotNull(inspect.State.StartedAtTime);
+            Assert.NotNull(inspect.State.FinishedAtTime);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Follow_streams_output_while_the_container_runs()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            // The container holds its second line back until the test says so, so "the first line
+            // arrived while it was still running" is decided by the test, not by a race with a sleep.
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(),
+                ["sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second >&2; echo third"], cts.Token);
+            var stdout = new WatchedStream();
+            var stderr = new WatchedStream();
+
+            var follow = Client.CopyLogsAsync(id, stdout, stderr, follow: true, cts.Token);
+            await stdout.WaitForAsync("first\n").WaitAsync(cts.Token);
+
+            Assert.False(follow.IsCompleted);
+            Assert.True((await Client.InspectContainerAsync(id, cts.Token))!.State!.Running);
+            var (touched, _, _) = await Client.RunExecAsync(id, ["touch", "/tmp/go"], cts.Token);
+            Assert.Equal(0, touched);
+            await follow.WaitAsync(cts.Token);
+
+            Assert.Equal("first\nthird\n", stdout.Text);
+            Assert.Equal("second\n", stderr.Text);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Tty_container_logs_go_to_stdout_raw()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sh", "-c", "echo out; echo err >&2"], cts.Token,
+                spec => spec.Tty = true);
+            await Client.WaitContainerAsync(id, cts.Token);
+            var stdout = new MemoryStream();
+            var stderr = new MemoryStream();
+
+            await Client.CopyLogsAsync(id, stdout, stderr, follow: true, cts.Token);
+
+            // A TTY turns "\n" into "\r\n" and merges both streams.
+            Assert.Equal("out\r\nerr\r\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+            Assert.Equal(0, stderr.Length);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Large_output_arrives_complete()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            // One long line per stream: the engine cuts it into 16 KiB log entries, i.e. many frames whose
+            // boundaries fall at arbitrary places in our reads. (Short lines would test the same thing but
+            // cost the engine seconds of per-line JSON log handling.) Any header byte leaking into the
+            // output, or any frame lost, breaks the uniform content or the length.
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(),
+                ["sh", "-c", "head -c 1048576 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' E >&2"], cts.Token);
+            await Client.WaitContainerAsync(id, cts.Token);
+            var stdout = new MemoryStream();
+            var stderr = new MemoryStream();
+
+            await Client.CopyLogsAsync(id, stdout, stderr, follow: false, cts.Token);
+
+            Assert.Equal(1048576, stdout.Length);
+            Assert.Equal(300000, stderr.Length);
+            Assert.True(stdout.ToArray().AsSpan().IndexOfAnyExcept((byte)'a') < 0, "stdout holds bytes other than the payload");
+            Assert.True(stderr.ToArray().AsSpan().IndexOfAnyExcept((byte)'E') < 0, "stderr holds bytes other than the payload");
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Memory_limit_breach_is_reported_as_OOMKilled()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"],
+                cts.Token, spec => spec.HostConfig = new HostConfigSpec { Memory = 16 << 20, MemorySwap = 16 << 20 });
+
+            var exit = await Client.WaitContainerAsync(id, cts.Token);
+
+            Assert.Equal(137, exit.StatusCode);
+            var inspect = await Client.InspectContainerAsync(id, cts.Token);
+            Assert.True(inspect!.State!.OOMKilled);
+            Assert.Equal(16L << 20, inspect.HostConfig!.Memory);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Kill_ends_the_wait_and_repeated_or_missing_kills_are_quiet()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sleep", "60"], cts.Token);
+            var wait = Client.WaitContainerAsync(id, cts.Token);
+            Assert.False(wait.IsCompleted);
+
+            await Client.KillContainerAsync(id, ct: cts.Token);
+
+            var exit = await wait;
+            Assert.Equal(137, exit.StatusCode);
+            var state = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            Assert.False(state.Running);
+            Assert.False(state.OOMKilled);
+            await Client.KillContainerAsync(id, ct: cts.Token);
+            await Client.KillContainerAsync(DockerFixture.UniqueName(), ct: cts.Token);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Wait_and_follow_end_promptly_when_cancelled()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sh", "-c", "echo up; exec sleep 60"], cts.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            var stdout = new WatchedStream();
+            var wait = Client.WaitContainerAsync(id, stop.Token);
+            var follow = Client.CopyLogsAsync(id, stdout, Stream.Null, follow: true, stop.Token);
+            await stdout.WaitForAsync("up\n").WaitAsync(cts.Token);
+
+            stop.Cancel();
+
+            // The client has no HTTP timeout of its own, so the token is the only way out of these.
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(TimeSpan.FromSeconds(5), cts.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follow.WaitAsync(TimeSpan.FromSeconds(5), cts.Token));
+            Assert.True((await Client.InspectContainerAsync(id, cts.Token))!.State!.Running);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Pause_and_unpause_show_in_state()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sleep", "60"], cts.Token);
+
+            await Client.PauseContainerAsync(id, cts.Token);
+            var paused = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            Assert.True(paused.Paused);
+            Assert.Equal("paused", paused.Status);
+
+            await Client.UnpauseContainerAsync(id, cts.Token);
+            var resumed = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            Assert.False(resumed.Paused);
+            Assert.True(resumed.Running);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task List_by_label_finds_only_matching_containers()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string key = "kohakuriver.test." + Guid.NewGuid().ToString("N");
+        string? a = null, b = null;
+        try
+        {
+            // Never started: listing with all=true must still see them.
+            a = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
+                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "a", ["other"] = "x" } }, cts.Token);
+            b = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
+                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "b" } }, cts.Token);
+
+            var onlyA = await Client.ListContainersAsync(new Dictionary<string, string?> { [key] = "a" }, ct: cts.Token);
+            var both = await Client.ListContainersAsync(new Dictionary<string, string?> { [key] = null }, ct: cts.Token);
+            var running = await Client.ListContainersAsync(new Dictionary<string, string?> { [key] = null }, all: false, cts.Token);
+
+            var summary = Assert.Single(onlyA);
+            Assert.Equal(a, summary.Id);
+            Assert.Equal("created", summary.State);
+            Assert.Equal("a", summary.Labels![key]);
+            Assert.StartsWith("/" + DockerFixture.NamePrefix, Assert.Single(summary.Names));
+            Assert.True(summary.Created > 0);
+            Assert.Equal(new[] { a, b }.Order(), both.Select(c => c.Id).Order());
+            Assert.Empty(running);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(a);
+            await docker.RemoveQuietlyAsync(b);
+        }
+    }
+
+    [Fact]
+    public async Task Create_passes_the_spec_and_a_taken_name_is_a_409()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string name = DockerFixture.UniqueName();
+        string? id = null;
+        try
+        {
+            id = await Client.CreateContainerAsync(name, new ContainerCreateSpec
+            {
+                Image = DockerFixture.BusyboxImage,
+                Cmd = ["sleep", "60"],
+                Env = ["A=1"],
+                WorkingDir = "/tmp",
+                ExposedPorts = new() { ["22/tcp"] = new object() },
+                HostConfig = new HostConfigSpec
+                {
+                    NanoCpus = 500_000_000,
+                    PidsLimit = 64,
+                    RestartPolicy = new RestartPolicySpec { Name = "no" },
+                    // Empty HostPort: the engine picks a free one, reported in NetworkSettings once started.
+                    PortBindings = new() { ["22/tcp"] = [new PortBindingSpec { HostIp = "127.0.0.1", HostPort = "" }] },
+                },
+            }, cts.Token);
+
+            var inspect = await Client.InspectContainerAsync(name, cts.Token);
+            Assert.Equal(id, inspect!.Id);
+            Assert.Equal("/" + name, inspect.Name);
+            Assert.Contains("A=1", inspect.Config!.Env!);
+            Assert.Equal(["sleep", "60"], inspect.Config.Cmd!);
+            Assert.Equal(500_000_000, inspect.HostConfig!.NanoCpus);
+            Assert.Equal(64, inspect.HostConfig.PidsLimit);
+            Assert.Contains("22/tcp", inspect.Config.ExposedPorts!.Keys);
+            Assert.Equal("127.0.0.1", Assert.Single(inspect.HostConfig.PortBindings!["22/tcp"]).HostIp);
+
+            var e = await Assert.ThrowsAsync<DockerApiException>(() =>
+                Client.CreateContainerAsync(name, new ContainerCreateSpec { Image = DockerFixture.BusyboxImage }, cts.Token));
+            Assert.Equal(409, e.StatusCode);
+            Assert.Contains("already in use", e.EngineMessage);
+            Assert.Equal(e.EngineMessage, e.Message);
+
+            await Client.StartContainerAsync(id, cts.Token);
+            await Client.StartContainerAsync(id, cts.Token); // the engine answers 304: already started
+
+            var running = await Client.InspectContainerAsync(id, cts.Token);
+            Assert.False(string.IsNullOrEmpty(running!.NetworkSettings!.IPAddress));
+            var published = Assert.Single(running.NetworkSettings.Ports!["22/tcp"]!);
+            Assert.True(int.TryParse(published.HostPort, out int hostPort) && hostPort > 0, $"HostPort '{published.HostPort}'");
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Missing_containers_read_as_null_remove_quietly_and_fail_other_calls_with_404()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string missing = DockerFixture.UniqueName();
+
+        Assert.Null(await Client.InspectContainerAsync(missing, cts.Token));
+        await Client.RemoveContainerAsync(missing, ct: cts.Token);
+        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.StartContainerAsync(missing, cts.Token));
+        Assert.Equal(404, e.StatusCode);
+        Assert.Contains("No such container", e.EngineMessage);
+        var logs = await Assert.ThrowsAsync<DockerApiException>(() =>
+            Client.CopyLogsAsync(missing, Stream.Null, Stream.Null, follow: false, cts.Token));
+        Assert.Equal(404, logs.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unreachable_socket_pings_false_and_calls_fail_with_status_0()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"kohakuriver-no-docker-{Guid.NewGuid():N}.sock");
+        using var client = new DockerClient(path);
+        using var cts = DockerFixture.Timeout();
+
+        Assert.False(await client.PingAsync(cts.Token));
+        var e = await Assert.ThrowsAsync<DockerApiException>(() => client.InspectContainerAsync("x", cts.Token));
+        Assert.Equal(0, e.StatusCode);
+        Assert.Contains(path, e.Message);
+        Assert.Equal(path, client.SocketPath);
+    }
+}
