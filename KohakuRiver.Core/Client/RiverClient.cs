@@ -15,7 +15,7 @@ namespace KohakuRiver.Core.Client;
 /// Typed client of the host API (and, with the cluster token, of its runner-facing part). One instance per
 /// cluster connection: it owns one HttpClient, safe for concurrent use.
 /// </summary>
-public sealed class RiverClient : IDisposable
+public sealed partial class RiverClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;

@@ -31,6 +31,13 @@ namespace KohakuRiver.Core.Wire;
 [JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(Dictionary<string, NumaNodeInfo>))]
 [JsonSerializable(typeof(List<GpuInfo>))]
+[JsonSerializable(typeof(CreateEnvironmentRequest))]
+[JsonSerializable(typeof(EnvironmentContainer))]
+[JsonSerializable(typeof(List<EnvironmentContainer>))]
+[JsonSerializable(typeof(EnvironmentExecRequest))]
+[JsonSerializable(typeof(EnvironmentExecResult))]
+[JsonSerializable(typeof(Dictionary<string, EnvironmentTarballs>))]
+[JsonSerializable(typeof(PublishResult))]
 public sealed partial class RiverJsonContext : JsonSerializerContext;
 
 public sealed class RiverTaskStatusConverter : JsonConverter<RiverTaskStatus>

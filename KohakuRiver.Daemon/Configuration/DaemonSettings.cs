@@ -34,6 +34,10 @@ public sealed class DaemonSettings
     /// <summary>Docker network for task containers.</summary>
     public string TaskNetwork { get; set; } = "bridge";
     public string LogLevel { get; set; } = "Information";
+    /// <summary>CPU limit of environment containers on the host (modest: they are for installing software).</summary>
+    public double EnvironmentCpus { get; set; } = 2;
+    /// <summary>Memory limit of environment containers on the host.</summary>
+    public long EnvironmentMemoryBytes { get; set; } = 4L << 30;
     /// <summary>The config file these settings were read from (it may not exist).</summary>
     public string? ConfigPath { get; set; }
 

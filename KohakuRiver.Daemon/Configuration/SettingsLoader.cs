@@ -55,6 +55,20 @@ public static class SettingsLoader
             return null;
         }, s => string.Join(",", s.ExtraMounts)),
         Text("task_network", "Docker network of task containers", (s, v) => s.TaskNetwork = v, s => s.TaskNetwork, allowEmpty: false),
+        new("environment_cpus", "CPU limit of environment containers on the host", (s, v) =>
+        {
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d is <= 0 or > 1024)
+                return $"'{v}' is not a number of CPUs between 0 and 1024";
+            s.EnvironmentCpus = d;
+            return null;
+        }, s => s.EnvironmentCpus),
+        new("environment_memory_bytes", "memory limit of environment containers on the host, e.g. 4G", (s, v) =>
+        {
+            if (!Core.Parsing.ByteSize.TryParse(v, out var b, out var e)) return e;
+            if (b < 6L << 20) return $"'{v}' is below Docker's minimum of 6 MiB";
+            s.EnvironmentMemoryBytes = b;
+            return null;
+        }, s => s.EnvironmentMemoryBytes),
         new("log_level", "Trace, Debug, Information, Warning or Error", (s, v) =>
         {
             if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(v, true, out _)) return $"'{v}' is not a log level (Trace, Debug, Information, Warning, Error)";

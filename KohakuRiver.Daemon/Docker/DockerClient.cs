@@ -92,6 +92,15 @@ public sealed class DockerClient : IDisposable
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
     }
 
+    /// <summary>docker stop: SIGTERM, then SIGKILL after <paramref name="timeoutSeconds"/>. A stopped container stays
+    /// stopped under an unless-stopped restart policy (a kill would be restarted). 304 (already stopped) is success.</summary>
+    public async Task StopContainerAsync(string id, int timeoutSeconds = 10, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"containers/{P(id)}/stop?t={timeoutSeconds}", null, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotModified) return;
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Blocks until the container is not running and returns its exit status.</summary>
     public async Task<ContainerWaitResult> WaitContainerAsync(string id, CancellationToken ct = default)
     {
@@ -221,12 +230,22 @@ public sealed class DockerClient : IDisposable
     /// The engine merges the container's labels into the image's; <paramref name="labels"/> win on conflict.
     /// </summary>
     public async Task<string> CommitContainerAsync(string id, string repo, string tag,
-        IReadOnlyDictionary<string, string>? labels = null, CancellationToken ct = default)
+        IReadOnlyDictionary<string, string>? labels = null, CancellationToken ct = default) =>
+        await CommitContainerAsync(id, repo, tag, labels, cmd: null, ct).ConfigureAwait(false);
+
+    /// <summary>Commit that also sets the image's CMD (null keeps the container's), so that a container kept alive by
+    /// a placeholder command commits back to its image's own default command.</summary>
+    public async Task<string> CommitContainerAsync(string id, string repo, string tag,
+        IReadOnlyDictionary<string, string>? labels, IReadOnlyList<string>? cmd, CancellationToken ct = default)
     {
         var path = new StringBuilder("commit?container=").Append(Q(id));
         if (!string.IsNullOrEmpty(repo)) path.Append("&repo=").Append(Q(repo));
         if (!string.IsNullOrEmpty(tag)) path.Append("&tag=").Append(Q(tag));
-        var config = new CommitConfig { Labels = labels is null ? null : new Dictionary<string, string>(labels) };
+        var config = new CommitConfig
+        {
+            Labels = labels is null ? null : new Dictionary<string, string>(labels),
+            Cmd = cmd is null ? null : [.. cmd],
+        };
         using var response = await SendAsync(HttpMethod.Post, path.ToString(), JsonBody(config, Json.CommitConfig), ct)
             .ConfigureAwait(false);
         var created = await ReadJsonAsync(response, Json.IdResponse, ct).ConfigureAwait(false);

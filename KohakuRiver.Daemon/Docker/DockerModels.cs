@@ -301,4 +301,5 @@ internal sealed class ExecStartSpec
 internal sealed class CommitConfig
 {
     public Dictionary<string, string>? Labels { get; set; }
+    public List<string>? Cmd { get; set; }
 }

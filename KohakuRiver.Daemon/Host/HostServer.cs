@@ -1,5 +1,8 @@
 using System.Net;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Api;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.Monitoring;
@@ -33,6 +36,9 @@ public static class HostServer
         builder.Services.AddSingleton(_ => new HostStore(settings.DatabasePath));
         builder.Services.AddSingleton<ClusterState>();
         builder.Services.AddSingleton<RunnerGateway>();
+        builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
+        builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
+        builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddHostedService<Dispatcher>();
         builder.Services.AddHostedService<HeartbeatMonitor>();
 
@@ -44,6 +50,7 @@ public static class HostServer
             : (settings.ApiToken!, "API token"));
         app.MapTaskEndpoints();
         app.MapNodeEndpoints();
+        app.MapEnvironmentEndpoints();
         // Resolve state now so that a broken database stops start-up rather than the first request.
         app.Services.GetRequiredService<ClusterState>();
         return app;

@@ -1,6 +1,8 @@
 using System.Net;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Runner.Environments;
 using KohakuRiver.Daemon.Runner.Agent;
 using KohakuRiver.Daemon.Runner.Api;
 using KohakuRiver.Daemon.Runner.Execution;
@@ -16,6 +18,8 @@ public static class RunnerServer
     {
         if (string.IsNullOrEmpty(settings.ClusterToken))
             throw new SettingsException("setting cluster_token is required on a runner: copy it from the host's data dir (file cluster-token) or its config");
+        foreach (var m in settings.ExtraMounts)
+            if (MountPolicy.Check(m, settings) is { } refused) throw new SettingsException($"setting extra_mounts: {refused}");
         var listenAddress = settings.RunnerAddress ?? RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
         if (!IPAddress.TryParse(listenAddress, out var listenIp))
             throw new SettingsException($"setting runner_address: '{listenAddress}' is not an IP address");
@@ -26,6 +30,8 @@ public static class RunnerServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
         builder.Services.AddSingleton<ResourceDetector>();
+        builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
+        builder.Services.AddSingleton<ImageSync>();
         builder.Services.AddSingleton<HostLink>();
         builder.Services.AddSingleton<TaskExecutor>();
         builder.Services.AddHostedService<RunnerAgent>();

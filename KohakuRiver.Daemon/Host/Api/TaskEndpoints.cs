@@ -1,7 +1,9 @@
 using System.Globalization;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Logs;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
@@ -16,16 +18,18 @@ public static class TaskEndpoints
     {
         var api = app.MapGroup("/api");
 
-        api.MapPost("/submit", async (HttpRequest req, ClusterState state) =>
+        api.MapPost("/submit", async (HttpRequest req, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.SubmitRequest);
+            await CheckEnvironmentsAsync([body], envs, settings, req.HttpContext.RequestAborted);
             return ApiPipeline.Json(state.Submit([body]), RiverJsonContext.Default.SubmitResponse, 202);
         });
 
-        api.MapPost("/batches", async (HttpContext ctx, ClusterState state) =>
+        api.MapPost("/batches", async (HttpContext ctx, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
         {
             ApiPipeline.DisableBodyLimit(ctx);
             var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
+            await CheckEnvironmentsAsync(body.Tasks, envs, settings, ctx.RequestAborted);
             return ApiPipeline.Json(state.Submit(body.Tasks), RiverJsonContext.Default.SubmitResponse, 202);
         });
 
@@ -98,6 +102,18 @@ public static class TaskEndpoints
 
         api.MapGet("/tasks/{id}/stdout", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: true));
         api.MapGet("/tasks/{id}/stderr", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: false));
+    }
+
+    /// <summary>Every environment the tasks name must be published (or its image be on the host): an unknown one is a
+    /// 400 at submit, not a failed task later.</summary>
+    private static async Task CheckEnvironmentsAsync(IEnumerable<SubmitRequest> specs, EnvironmentService envs, DaemonSettings settings, CancellationToken ct)
+    {
+        var names = specs.Where(s => s.RegistryImage is null)
+            .Select(s => s.ContainerName ?? settings.DefaultEnvironment)
+            .Where(Core.Environments.EnvironmentNames.IsValid)
+            .Distinct();
+        foreach (var env in names)
+            if (await envs.WhyUnknownAsync(env, ct) is { } why) throw ApiException.BadRequest(why);
     }
 
     private static async Task NotifyKillAsync(RunnerGateway runners, string url, RunnerNotice notice, ILogger log)

@@ -6,7 +6,8 @@ using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host.Scheduling;
 using KohakuRiver.Daemon.Host.Storage;
-using KohakuRiver.Daemon.Runner.Execution;
+using KohakuRiver.Core.Environments;
+using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Host.State;
@@ -137,8 +138,8 @@ public sealed class ClusterState
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
                 throw ApiException.BadRequest($"{label}env_vars name '{key}' is not a valid variable name");
         foreach (var m in r.AdditionalMounts ?? [])
-            if (!MountSpec.TryParse(m, out _, out var error)) throw ApiException.BadRequest(label + error);
-        if (r.ContainerName is { } env && !IsValidEnvironmentName(env))
+            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(label + error);
+        if (r.ContainerName is { } env && !EnvironmentNames.IsValid(env))
             throw ApiException.BadRequest($"{label}container_name '{env}' is not a valid environment name (lowercase letters, digits, '.', '_', '-')");
 
         var targets = new List<TargetSpec?>();
@@ -177,16 +178,12 @@ public sealed class ClusterState
                 TargetNumaNodeId = target?.NumaNodeId,
                 Environment = environment,
                 Image = r.RegistryImage,
-                DockerImageName = r.RegistryImage ?? $"kohakuriver/{environment}:base",
+                DockerImageName = r.RegistryImage ?? EnvironmentNames.ImageName(environment!),
                 Privileged = r.Privileged ?? false,
                 AdditionalMounts = r.AdditionalMounts ?? [],
             }, label);
         }
     }
-
-    public static bool IsValidEnvironmentName(string name) =>
-        name.Length is > 0 and <= 128 && char.IsAsciiLetterOrDigit(name[0]) &&
-        name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');
 
     private static string Describe(RiverTask t) =>
         $"a task needing {t.RequiredCores} core(s)" +

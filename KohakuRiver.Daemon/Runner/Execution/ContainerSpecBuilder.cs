@@ -83,7 +83,7 @@ public static class ContainerSpecBuilder
 
         return new ContainerCreateSpec
         {
-            Image = task.DockerImageName ?? task.Image ?? $"kohakuriver/{task.Environment ?? settings.DefaultEnvironment}:base",
+            Image = task.Image ?? task.DockerImageName ?? Core.Environments.EnvironmentNames.ImageName(task.Environment ?? settings.DefaultEnvironment),
             Cmd = cmd,
             Env = env,
             WorkingDir = "/shared",

@@ -4,7 +4,9 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Runner.Agent;
+using KohakuRiver.Daemon.Runner.Environments;
 using KohakuRiver.Daemon.Runner.Resources;
 
 namespace KohakuRiver.Daemon.Runner.Execution;
@@ -33,12 +35,14 @@ public sealed class TaskExecutor : IDisposable
     private readonly DaemonSettings _settings;
     private readonly HostLink _host;
     private readonly ResourceDetector _resources;
+    private readonly ImageSync _images;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, NumaNodeInfo>? _numa;
 
-    public TaskExecutor(DockerClient docker, DaemonSettings settings, HostLink host, ResourceDetector resources, ILogger<TaskExecutor> log)
+    public TaskExecutor(DockerClient docker, DaemonSettings settings, HostLink host, ResourceDetector resources, ImageSync images, ILogger<TaskExecutor> log)
     {
+        _images = images;
         _docker = docker;
         _settings = settings;
         _host = host;
@@ -165,13 +169,32 @@ public sealed class TaskExecutor : IDisposable
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
                 return;
             }
-            _numa ??= _resources.NumaTopology();
-            var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
-            if (await _docker.InspectImageAsync(spec.Image!, ct).ConfigureAwait(false) is null)
+            foreach (var m in task.AdditionalMounts)
             {
-                await FinishAsync(run, RiverTaskStatus.Failed, null,
-                    $"image '{spec.Image}' is not on node {NodeName}" +
-                    (task.Environment is { } env ? $" (environment '{env}' has not been published or loaded there)" : "")).ConfigureAwait(false);
+                if (MountPolicy.Check(m, _settings) is { } refused)
+                {
+                    await FinishAsync(run, RiverTaskStatus.Failed, null, refused).ConfigureAwait(false);
+                    return;
+                }
+            }
+            _numa ??= _resources.NumaTopology();
+            if (task.Image is null)
+            {
+                // An environment task runs in the newest published version, loaded here first if need be.
+                try
+                {
+                    task.DockerImageName = await _images.EnsureAsync(task.Environment ?? _settings.DefaultEnvironment, ct).ConfigureAwait(false);
+                }
+                catch (EnvironmentSyncException e)
+                {
+                    await FinishAsync(run, RiverTaskStatus.Failed, null, e.Message).ConfigureAwait(false);
+                    return;
+                }
+            }
+            var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
+            if (task.Image is not null && await _docker.InspectImageAsync(spec.Image!, ct).ConfigureAwait(false) is null)
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, $"image '{spec.Image}' is not on node {NodeName}").ConfigureAwait(false);
                 return;
             }
 
@@ -265,6 +288,7 @@ public sealed class TaskExecutor : IDisposable
             }
         }
         _runs.TryRemove(run.Task.TaskId, out _);
+        await _images.CollectSupersededAsync(ct).ConfigureAwait(false);
     }
 
     private void PruneTombstones()

@@ -95,12 +95,12 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
     }
 
     [Fact]
-    public async Task A_missing_image_fails_the_task_with_a_message_naming_it()
+    public async Task A_missing_named_image_fails_the_task_with_a_message_naming_it()
     {
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync();
-        var t = await cluster.RunAsync(new SubmitRequest { Command = "true", ContainerName = "no-such-env" });
+        var t = await cluster.RunAsync(new SubmitRequest { Command = "true", RegistryImage = "kohakuriver/no-such-image:v1" });
         Assert.Equal(RiverTaskStatus.Failed, t.Status);
-        Assert.Contains("kohakuriver/no-such-env:base", t.ErrorMessage);
+        Assert.Contains("kohakuriver/no-such-image:v1", t.ErrorMessage);
     }
 }

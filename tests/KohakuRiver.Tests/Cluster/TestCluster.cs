@@ -116,6 +116,10 @@ public sealed class TestCluster : IAsyncDisposable
         _runners[node] = null;
     }
 
+    /// <summary>A service of a running runner, for assertions about its internals (load counts, say).</summary>
+    public T RunnerService<T>(string node) where T : notnull =>
+        (_runners[node] ?? throw new InvalidOperationException($"runner {node} is stopped")).Services.GetRequiredService<T>();
+
     public RiverClient ClusterTokenClient() => new(HostUri, HostSettings.ClusterToken!);
 
     public async Task WaitForNodesOnlineAsync(int count, TimeSpan? timeout = null) =>
