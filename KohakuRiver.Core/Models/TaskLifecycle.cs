@@ -23,9 +23,10 @@ public static class TaskLifecycle
         return from switch
         {
             RiverTaskStatus.Pending => to is RiverTaskStatus.Assigning or RiverTaskStatus.Killed
-                or RiverTaskStatus.Rejected or RiverTaskStatus.Failed,
+                or RiverTaskStatus.Rejected or RiverTaskStatus.Failed or RiverTaskStatus.Stopped,
             RiverTaskStatus.Assigning => to is RiverTaskStatus.Pending or RiverTaskStatus.Running or RiverTaskStatus.Completed
-                or RiverTaskStatus.Failed or RiverTaskStatus.Killed or RiverTaskStatus.KilledOom or RiverTaskStatus.Lost,
+                or RiverTaskStatus.Failed or RiverTaskStatus.Killed or RiverTaskStatus.KilledOom or RiverTaskStatus.Lost
+                or RiverTaskStatus.Stopped,
             RiverTaskStatus.Running => to is not (RiverTaskStatus.Pending or RiverTaskStatus.Assigning or RiverTaskStatus.Rejected),
             RiverTaskStatus.Paused => to is not (RiverTaskStatus.Pending or RiverTaskStatus.Assigning or RiverTaskStatus.Rejected),
             _ => false,

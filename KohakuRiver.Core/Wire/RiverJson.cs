@@ -38,6 +38,9 @@ namespace KohakuRiver.Core.Wire;
 [JsonSerializable(typeof(EnvironmentExecResult))]
 [JsonSerializable(typeof(Dictionary<string, EnvironmentTarballs>))]
 [JsonSerializable(typeof(PublishResult))]
+[JsonSerializable(typeof(VpsCreateRequest))]
+[JsonSerializable(typeof(VpsCreateResponse))]
+[JsonSerializable(typeof(VpsRestartResponse))]
 public sealed partial class RiverJsonContext : JsonSerializerContext;
 
 public sealed class RiverTaskStatusConverter : JsonConverter<RiverTaskStatus>

@@ -38,6 +38,10 @@ public sealed class RiverTask
     public bool Privileged { get; set; }
     public List<string> AdditionalMounts { get; set; } = [];
     public int? SshPort { get; set; }
+    /// <summary>VPS only: disabled, upload or generate.</summary>
+    public string? SshKeyMode { get; set; }
+    /// <summary>VPS only: the public key written into the container's authorized_keys (never a private key).</summary>
+    public string? SshPublicKey { get; set; }
     public string? StdoutPath { get; set; }
     public string? StderrPath { get; set; }
     public int? ExitCode { get; set; }

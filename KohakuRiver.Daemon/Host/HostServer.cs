@@ -51,6 +51,7 @@ public static class HostServer
         app.MapTaskEndpoints();
         app.MapNodeEndpoints();
         app.MapEnvironmentEndpoints();
+        app.MapVpsEndpoints();
         // Resolve state now so that a broken database stops start-up rather than the first request.
         app.Services.GetRequiredService<ClusterState>();
         return app;

@@ -72,7 +72,8 @@ public static class TaskEndpoints
         {
             var taskId = ParseId(id);
             var notice = state.Kill(taskId);
-            if (notice?.RunnerUrl is { } url) _ = NotifyKillAsync(runners, url, notice, logs.CreateLogger("Kill"));
+            if (notice?.RunnerUrl is { } url)
+                _ = DeliverAsync(() => runners.KillAsync(url, notice.TaskId, notice.ContainerName, CancellationToken.None), taskId, "kill", logs.CreateLogger("Kill"));
             return ApiPipeline.Json(new MessageResponse { Message = $"task {taskId} killed" }, RiverJsonContext.Default.MessageResponse, 202);
         });
 
@@ -116,25 +117,25 @@ public static class TaskEndpoints
             if (await envs.WhyUnknownAsync(env, ct) is { } why) throw ApiException.BadRequest(why);
     }
 
-    private static async Task NotifyKillAsync(RunnerGateway runners, string url, RunnerNotice notice, ILogger log)
+    /// <summary>Tells a runner to stop a task the host already marked final. Best effort with a few retries; if the
+    /// runner stays unreachable, its next heartbeat lists the task and the host answers with a kill for it.</summary>
+    public static async Task DeliverAsync(Func<Task> call, long taskId, string what, ILogger log)
     {
-        // Best effort with a few retries; if the runner stays unreachable, its next heartbeat lists the task and
-        // the host answers with a kill for it.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             try
             {
-                await runners.KillAsync(url, notice.TaskId, notice.ContainerName, CancellationToken.None);
+                await call();
                 return;
             }
             catch (RunnerCallException e) when (attempt < 3)
             {
-                log.LogWarning("Kill of task {TaskId} not delivered ({Error}); retrying", notice.TaskId, e.Message);
+                log.LogWarning("{What} of task {TaskId} not delivered ({Error}); retrying", what, taskId, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
             }
             catch (RunnerCallException e)
             {
-                log.LogWarning("Kill of task {TaskId} not delivered ({Error}); the next heartbeat will carry it", notice.TaskId, e.Message);
+                log.LogWarning("{What} of task {TaskId} not delivered ({Error}); the next heartbeat will carry it", what, taskId, e.Message);
             }
         }
     }

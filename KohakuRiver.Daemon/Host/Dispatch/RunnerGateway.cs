@@ -42,10 +42,22 @@ public sealed class RunnerGateway : IDisposable
     public Task ResumeAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
         PostAsync(runnerUrl, "api/resume", Command(taskId, containerName), ct);
 
+    public Task StopVpsAsync(string runnerUrl, long taskId, CancellationToken ct) =>
+        PostAsync(runnerUrl, $"api/vps/stop/{taskId}", Command(taskId, null), ct);
+
+    public async Task<VpsRestartResponse> RestartVpsAsync(string runnerUrl, long taskId, CancellationToken ct)
+    {
+        var body = await PostForBodyAsync(runnerUrl, $"api/vps/restart/{taskId}", Command(taskId, null), ct);
+        return JsonSerializer.Deserialize(body, RiverJsonContext.Default.VpsRestartResponse) ?? new VpsRestartResponse();
+    }
+
     private static JsonContent Command(long taskId, string? containerName) =>
         JsonContent.Create(new RunnerTaskCommand { TaskId = taskId, ContainerName = containerName }, RiverJsonContext.Default.RunnerTaskCommand);
 
-    private async Task PostAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct)
+    private async Task PostAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct) =>
+        await PostForBodyAsync(runnerUrl, path, content, ct);
+
+    private async Task<string> PostForBodyAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct)
     {
         HttpResponseMessage response;
         try
@@ -58,8 +70,8 @@ public sealed class RunnerGateway : IDisposable
         }
         using (response)
         {
-            if (response.IsSuccessStatusCode) return;
             var body = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode) return body;
             string detail;
             try
             {

@@ -49,6 +49,7 @@ public sealed class ClusterState
     private readonly Dictionary<long, ActiveTask> _active = [];
     private readonly SortedSet<long> _pending = [];
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _finishWaiters = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _changeWaiters = new();
     private readonly DateTimeOffset _startedAt;
 
     public ClusterState(HostStore store, DaemonSettings settings, TimeProvider time, ILogger<ClusterState> log)
@@ -85,9 +86,15 @@ public sealed class ClusterState
             prepared.AddRange(Expand(specs[i], label));
         }
 
+        return Accept(prepared, now);
+    }
+
+    /// <summary>Checks prepared tasks against the registered nodes, then stores and queues them as one batch, all or
+    /// nothing.</summary>
+    private SubmitResponse Accept(List<(RiverTask Task, string Label)> prepared, DateTimeOffset now)
+    {
         lock (_gate)
         {
-            // Validate everything against the registered nodes before storing anything: all or nothing.
             var capacities = Capacities();
             foreach (var (task, label) in prepared)
             {
@@ -185,6 +192,138 @@ public sealed class ClusterState
         }
     }
 
+    /// <summary>Queues a VPS (one task, its own batch). The caller has checked the key and the environment.</summary>
+    public RiverTask SubmitVps(VpsCreateRequest r, string? publicKey)
+    {
+        var cores = r.RequiredCores ?? 1;
+        if (cores < 0) throw ApiException.BadRequest($"required_cores must be 0 or more, got {cores}");
+        if (r.RequiredMemoryBytes is { } mem && mem < 6L << 20)
+            throw ApiException.BadRequest($"required_memory_bytes {mem} is below Docker's minimum of 6 MiB");
+        if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
+            throw ApiException.BadRequest($"target_hostname '{node}' is not a valid node name");
+        if (r.TargetNumaNodeId is < 0) throw ApiException.BadRequest("target_numa_node_id must be 0 or more");
+        if (r.ContainerName is { } env && !EnvironmentNames.IsValid(env))
+            throw ApiException.BadRequest($"container_name '{env}' is not a valid environment name");
+        foreach (var m in r.AdditionalMounts ?? [])
+            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(error);
+        var environment = r.RegistryImage is null ? r.ContainerName ?? _settings.DefaultEnvironment : r.ContainerName;
+        var task = new RiverTask
+        {
+            TaskType = "vps",
+            Name = r.Name,
+            Command = "sshd",
+            RequiredCores = cores,
+            RequiredMemoryBytes = r.RequiredMemoryBytes,
+            RequiredGpus = r.RequiredGpus is { Count: > 0 } g ? g : null,
+            TargetHostname = r.TargetHostname,
+            TargetNumaNodeId = r.TargetNumaNodeId,
+            Environment = environment,
+            Image = r.RegistryImage,
+            DockerImageName = r.RegistryImage ?? EnvironmentNames.ImageName(environment!),
+            AdditionalMounts = r.AdditionalMounts ?? [],
+            SshKeyMode = r.SshKeyMode,
+            SshPublicKey = publicKey,
+        };
+        var response = Accept([(task, "")], _time.GetUtcNow());
+        return GetTask(long.Parse(response.TaskIds[0], System.Globalization.CultureInfo.InvariantCulture))!;
+    }
+
+    /// <summary>Waits until the task's status satisfies <paramref name="done"/> (or it is final), or the timeout passes.</summary>
+    public async Task<RiverTask> WaitForAsync(long taskId, Func<RiverTask, bool> done, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (!_active.TryGetValue(taskId, out var a)) break;
+                if (done(a.Task)) return a.Task.Clone();
+                changed = _changeWaiters.GetOrAdd(taskId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+            var left = deadline - _time.GetUtcNow();
+            if (left <= TimeSpan.Zero) break;
+            try
+            {
+                await changed.WaitAsync(left, _time, ct);
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+        }
+        return GetTask(taskId) ?? throw ApiException.NotFound($"task {taskId} not found");
+    }
+
+    /// <summary>Stops a VPS: queued, it simply ends; on a node, it is marked stopped at once and the notice says which
+    /// runner must stop and remove its container.</summary>
+    public RunnerNotice? StopVps(long taskId)
+    {
+        lock (_gate)
+        {
+            var a = ActiveOrThrow(taskId);
+            if (a.Task.TaskType != "vps") throw ApiException.BadRequest($"task {taskId} is not a VPS; use kill");
+            var wasOnNode = a.Task.Status.HoldsResources();
+            var node = a.Task.NodeName;
+            a.Task.ErrorMessage = "stopped by user";
+            Finish(a, RiverTaskStatus.Stopped, _time.GetUtcNow());
+            _store.UpdateTask(a.Task);
+            return wasOnNode ? Notice(a.Task, node, "vps") : null;
+        }
+    }
+
+    public RunnerNotice PrepareVpsRestart(long taskId)
+    {
+        lock (_gate)
+        {
+            var a = ActiveOrThrow(taskId);
+            if (a.Task.TaskType != "vps") throw ApiException.BadRequest($"task {taskId} is not a VPS");
+            if (a.Task.Status != RiverTaskStatus.Running)
+                throw ApiException.Conflict($"VPS {taskId} is {a.Task.Status.ToWire()}; only a running VPS can be restarted");
+            return Notice(a.Task, a.Task.NodeName, "vps");
+        }
+    }
+
+    public void SetSshPort(long taskId, int? port)
+    {
+        lock (_gate)
+        {
+            if (!_active.TryGetValue(taskId, out var a) || a.Task.SshPort == port) return;
+            a.Task.SshPort = port;
+            _store.UpdateTask(a.Task);
+            Changed(a);
+        }
+    }
+
+    public List<RiverTask> ActiveVps()
+    {
+        lock (_gate)
+            return _active.Values.Where(a => a.Task.TaskType == "vps").OrderByDescending(a => a.Task.TaskId).Select(a => a.Task.Clone()).ToList();
+    }
+
+    /// <summary>Where the SSH proxy connects for a VPS, or why it must not.</summary>
+    public (string? Address, int Port, string? Error) SshTarget(long taskId)
+    {
+        lock (_gate)
+        {
+            if (!_active.TryGetValue(taskId, out var a))
+            {
+                var stored = _store.GetTask(taskId);
+                return stored is null ? (null, 0, $"task {taskId} not found")
+                    : stored.TaskType != "vps" ? (null, 0, $"task {taskId} is not a VPS")
+                    : (null, 0, $"VPS {taskId} is {stored.Status.ToWire()}");
+            }
+            var t = a.Task;
+            if (t.TaskType != "vps") return (null, 0, $"task {taskId} is not a VPS");
+            if (t.Status != RiverTaskStatus.Running) return (null, 0, $"VPS {taskId} is {t.Status.ToWire()}");
+            if (t.SshKeyMode == "disabled") return (null, 0, $"VPS {taskId} was created without SSH");
+            if (t.SshPort is not { } port) return (null, 0, $"VPS {taskId} has no SSH port yet");
+            if (t.NodeName is null || !_nodes.TryGetValue(t.NodeName, out var n)) return (null, 0, $"VPS {taskId}'s node is unknown");
+            if (n.Stored.Status != NodeStatus.Online) return (null, 0, $"VPS {taskId}'s node {t.NodeName} is offline");
+            return (new Uri(n.Stored.Registration.Url).Host, port, null);
+        }
+    }
+
     private static string Describe(RiverTask t) =>
         $"a task needing {t.RequiredCores} core(s)" +
         (t.RequiredMemoryBytes is { } m ? $" and {ByteSize.Format(m)}" : "") +
@@ -261,6 +400,14 @@ public sealed class ClusterState
                 _log.LogInformation("Task {TaskId}: ignored update to {New}; it is already {Old}", u.TaskId, status.ToWire(), stored.Status.ToWire());
                 return UpdateOutcome.Ignored;
             }
+            if (status == a.Task.Status && status == RiverTaskStatus.Running && u.SshPort is { } newPort && newPort != a.Task.SshPort)
+            {
+                // A VPS whose container restarted listens on a new port; the status itself stays.
+                a.Task.SshPort = newPort;
+                _store.UpdateTask(a.Task);
+                Changed(a);
+                return UpdateOutcome.Applied;
+            }
             if (!TaskLifecycle.CanMove(a.Task.Status, status) || status is RiverTaskStatus.Pending or RiverTaskStatus.Assigning)
             {
                 _log.LogInformation("Task {TaskId}: ignored update {Old} -> {New}", u.TaskId, a.Task.Status.ToWire(), status.ToWire());
@@ -331,9 +478,9 @@ public sealed class ClusterState
         }
     }
 
-    private RunnerNotice Notice(RiverTask t, string? node) =>
+    private RunnerNotice Notice(RiverTask t, string? node, string kind = "task") =>
         new(t.TaskId, node, node is not null && _nodes.TryGetValue(node, out var n) ? n.Stored.Registration.Url : null,
-            $"kohakuriver-task-{t.TaskId}");
+            $"kohakuriver-{(t.TaskType == "vps" ? "vps" : kind)}-{t.TaskId}");
 
     private ActiveTask ActiveOrThrow(long taskId)
     {
@@ -656,6 +803,12 @@ public sealed class ClusterState
             throw new InvalidOperationException($"task {a.Task.TaskId}: {a.Task.Status.ToWire()} -> {to.ToWire()} is not allowed");
         a.Task.Status = to;
         a.StatusSince = now;
+        Changed(a);
+    }
+
+    private void Changed(ActiveTask a)
+    {
+        if (_changeWaiters.TryRemove(a.Task.TaskId, out var tcs)) tcs.TrySetResult();
     }
 
     private void Finish(ActiveTask a, RiverTaskStatus final, DateTimeOffset now)

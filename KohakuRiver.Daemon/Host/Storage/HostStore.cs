@@ -200,9 +200,10 @@ public sealed class HostStore : IDisposable
     }
 
     /// <summary>Tasks newest first, filtered and paged in SQL.</summary>
-    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset)
+    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null)
     {
         var where = new List<string>();
+        if (taskType is not null) where.Add("json_extract(document, '$.task_type')=$type");
         if (status is not null) where.Add("status=$status");
         if (node is not null) where.Add("assigned_node=$node");
         if (batchId is not null) where.Add("batch_id=$batch");
@@ -213,6 +214,7 @@ public sealed class HostStore : IDisposable
             if (status is { } s) p.AddWithValue("$status", s.ToWire());
             if (node is not null) p.AddWithValue("$node", node);
             if (batchId is { } b) p.AddWithValue("$batch", b);
+            if (taskType is not null) p.AddWithValue("$type", taskType);
             p.AddWithValue("$limit", limit);
             p.AddWithValue("$offset", offset);
         });

@@ -29,6 +29,27 @@ public static class RunnerEndpoints
         api.MapPost("/pause", (HttpRequest req, TaskExecutor executor) => SuspendResume(req, executor, pause: true));
         api.MapPost("/resume", (HttpRequest req, TaskExecutor executor) => SuspendResume(req, executor, pause: false));
 
+        api.MapPost("/vps/stop/{id}", async (string id, TaskExecutor executor) =>
+        {
+            var taskId = long.TryParse(id, out var v) ? v : throw ApiException.BadRequest($"task id '{id}' is not a number");
+            await executor.StopVpsAsync(taskId);
+            return ApiPipeline.Json(new MessageResponse { Message = $"VPS {taskId} stopping" }, RiverJsonContext.Default.MessageResponse);
+        });
+
+        api.MapPost("/vps/restart/{id}", async (string id, TaskExecutor executor) =>
+        {
+            var taskId = long.TryParse(id, out var v) ? v : throw ApiException.BadRequest($"task id '{id}' is not a number");
+            try
+            {
+                var port = await executor.RestartVpsAsync(taskId);
+                return ApiPipeline.Json(new VpsRestartResponse { Message = $"VPS {taskId} restarted", SshPort = port }, RiverJsonContext.Default.VpsRestartResponse);
+            }
+            catch (RunnerTaskStateException e)
+            {
+                throw new ApiException(e.StatusCode, e.Message);
+            }
+        });
+
         api.MapGet("/health", (TaskExecutor executor) =>
             ApiPipeline.Json(new MessageResponse { Message = $"{executor.NodeName} holds {executor.HeldTaskIds.Count} task(s)" }, RiverJsonContext.Default.MessageResponse));
     }

@@ -16,15 +16,18 @@ namespace KohakuRiver.Daemon.Runner.Execution;
 /// until the host has acknowledged its final report; only then is its container removed, so a runner restart in
 /// between finds the container again and reports its real outcome.
 /// </summary>
-public sealed class TaskExecutor : IDisposable
+public sealed partial class TaskExecutor : IDisposable
 {
     private sealed class Run(RiverTask task)
     {
         public RiverTask Task { get; } = task;
-        public string ContainerName { get; } = ContainerLabels.TaskContainerName(task.TaskId);
+        public bool IsVps => Task.TaskType == "vps";
+        public string ContainerName { get; } = task.TaskType == "vps" ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
         public volatile string? ContainerId;
         public volatile bool KillRequested;
+        public volatile bool StopRequested;
         public volatile bool Paused;
+        public volatile Task? Restarting;
         public DateTimeOffset? StartedAt;
     }
 
@@ -39,10 +42,13 @@ public sealed class TaskExecutor : IDisposable
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, NumaNodeInfo>? _numa;
+    // Where VPS ports are published: the address the host reaches this runner at.
+    private readonly string _publishAddress;
 
     public TaskExecutor(DockerClient docker, DaemonSettings settings, HostLink host, ResourceDetector resources, ImageSync images, ILogger<TaskExecutor> log)
     {
         _images = images;
+        _publishAddress = settings.RunnerAddress ?? Agent.RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
         _docker = docker;
         _settings = settings;
         _host = host;
@@ -67,7 +73,7 @@ public sealed class TaskExecutor : IDisposable
             _log.LogInformation("Task {TaskId}: execute repeated; already held", task.TaskId);
             return;
         }
-        _ = Task.Run(() => ExecuteAsync(run));
+        _ = Task.Run(() => run.IsVps ? ExecuteVpsAsync(run) : ExecuteAsync(run));
     }
 
     public async Task KillAsync(long taskId, string reason)
@@ -84,7 +90,9 @@ public sealed class TaskExecutor : IDisposable
             _log.LogInformation("Task {TaskId}: killing container ({Reason})", taskId, reason);
             // A frozen container cannot take a signal; thaw it first.
             if (run.Paused) await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
-            await _docker.KillContainerAsync(id, "KILL", _stopping.Token).ConfigureAwait(false);
+            // A VPS has a restart policy that a kill would trigger; a stop is final for the engine.
+            if (run.IsVps) await _docker.StopContainerAsync(id, 1, _stopping.Token).ConfigureAwait(false);
+            else await _docker.KillContainerAsync(id, "KILL", _stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -110,18 +118,18 @@ public sealed class TaskExecutor : IDisposable
         var containers = await _docker.ListContainersAsync(new Dictionary<string, string?>
         {
             [ContainerLabels.Managed] = "true",
-            [ContainerLabels.Kind] = "task",
             [ContainerLabels.Node] = NodeName,
         }, all: true, ct).ConfigureAwait(false);
         foreach (var c in containers)
         {
-            if (c.Labels is null || !c.Labels.TryGetValue(ContainerLabels.TaskId, out var idText) ||
+            var kind = c.Labels?.GetValueOrDefault(ContainerLabels.Kind);
+            if (kind is not ("task" or "vps") || !c.Labels!.TryGetValue(ContainerLabels.TaskId, out var idText) ||
                 !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var taskId)) continue;
             long? batch = c.Labels.TryGetValue(ContainerLabels.BatchId, out var b) && long.TryParse(b, out var bid) ? bid : null;
-            var run = new Run(new RiverTask { TaskId = taskId, BatchId = batch }) { ContainerId = c.Id };
+            var run = new Run(new RiverTask { TaskId = taskId, BatchId = batch, TaskType = kind == "vps" ? "vps" : "command" }) { ContainerId = c.Id };
             if (!_runs.TryAdd(taskId, run)) continue;
-            _log.LogInformation("Task {TaskId}: adopting container {Container} ({State})", taskId, c.Id[..12], c.State);
-            _ = Task.Run(() => AdoptOneAsync(run));
+            _log.LogInformation("Task {TaskId}: adopting {Kind} container {Container} ({State})", taskId, kind, c.Id[..12], c.State);
+            _ = Task.Run(() => run.IsVps ? AdoptVpsAsync(run) : AdoptOneAsync(run));
         }
     }
 
@@ -169,34 +177,8 @@ public sealed class TaskExecutor : IDisposable
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
                 return;
             }
-            foreach (var m in task.AdditionalMounts)
-            {
-                if (MountPolicy.Check(m, _settings) is { } refused)
-                {
-                    await FinishAsync(run, RiverTaskStatus.Failed, null, refused).ConfigureAwait(false);
-                    return;
-                }
-            }
-            _numa ??= _resources.NumaTopology();
-            if (task.Image is null)
-            {
-                // An environment task runs in the newest published version, loaded here first if need be.
-                try
-                {
-                    task.DockerImageName = await _images.EnsureAsync(task.Environment ?? _settings.DefaultEnvironment, ct).ConfigureAwait(false);
-                }
-                catch (EnvironmentSyncException e)
-                {
-                    await FinishAsync(run, RiverTaskStatus.Failed, null, e.Message).ConfigureAwait(false);
-                    return;
-                }
-            }
+            if (await PrepareAsync(run, ct).ConfigureAwait(false) is null) return;
             var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
-            if (task.Image is not null && await _docker.InspectImageAsync(spec.Image!, ct).ConfigureAwait(false) is null)
-            {
-                await FinishAsync(run, RiverTaskStatus.Failed, null, $"image '{spec.Image}' is not on node {NodeName}").ConfigureAwait(false);
-                return;
-            }
 
             string id;
             try
@@ -237,6 +219,42 @@ public sealed class TaskExecutor : IDisposable
             {
             }
         }
+    }
+
+    /// <summary>Checks mounts and makes the image ready. On a problem the task is failed with the reason and null
+    /// returned.</summary>
+    private async Task<string?> PrepareAsync(Run run, CancellationToken ct)
+    {
+        var task = run.Task;
+        foreach (var m in task.AdditionalMounts)
+        {
+            if (MountPolicy.Check(m, _settings) is { } refused)
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, refused).ConfigureAwait(false);
+                return null;
+            }
+        }
+        _numa ??= _resources.NumaTopology();
+        if (task.Image is null)
+        {
+            // An environment task runs in the newest published version, loaded here first if need be.
+            try
+            {
+                task.DockerImageName = await _images.EnsureAsync(task.Environment ?? _settings.DefaultEnvironment, ct).ConfigureAwait(false);
+            }
+            catch (EnvironmentSyncException e)
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, e.Message).ConfigureAwait(false);
+                return null;
+            }
+            return task.DockerImageName;
+        }
+        if (await _docker.InspectImageAsync(task.Image, ct).ConfigureAwait(false) is null)
+        {
+            await FinishAsync(run, RiverTaskStatus.Failed, null, $"image '{task.Image}' is not on node {NodeName}").ConfigureAwait(false);
+            return null;
+        }
+        return task.Image;
     }
 
     /// <summary>Copies the container's output into the task's log files while waiting for it to exit, then reports.</summary>

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace KohakuRiver.Core.Wire;
+
+/// <summary>POST /api/vps/create (reference shape).</summary>
+public sealed class VpsCreateRequest
+{
+    public string? Name { get; set; }
+    public int? RequiredCores { get; set; }
+    public List<int>? RequiredGpus { get; set; }
+    public long? RequiredMemoryBytes { get; set; }
+    public string? TargetHostname { get; set; }
+    public int? TargetNumaNodeId { get; set; }
+    /// <summary>The environment (image kohakuriver/{env}:base); it must provide sshd unless SSH is disabled.</summary>
+    public string? ContainerName { get; set; }
+    public string? RegistryImage { get; set; }
+    /// <summary>upload (send <see cref="SshPublicKey"/>), generate (the host makes a key pair and returns the private
+    /// key once), or disabled (no SSH).</summary>
+    public string SshKeyMode { get; set; } = "upload";
+    public string? SshPublicKey { get; set; }
+    public List<string>? AdditionalMounts { get; set; }
+    /// <summary>How long the call waits for the VPS to be running before it answers (default 60 s, at most 300).</summary>
+    public double? WaitSeconds { get; set; }
+}
+
+public sealed class AssignedNode
+{
+    public string Hostname { get; set; } = "";
+    public string Url { get; set; } = "";
+}
+
+public sealed class VpsCreateResponse
+{
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long TaskId { get; set; }
+    public Models.RiverTaskStatus Status { get; set; }
+    public int? SshPort { get; set; }
+    public AssignedNode? AssignedNode { get; set; }
+    /// <summary>Only with ssh_key_mode generate, only in this answer: the host does not keep it.</summary>
+    public string? SshPrivateKey { get; set; }
+    public string? SshPublicKey { get; set; }
+    public string Message { get; set; } = "";
+}
+
+/// <summary>A runner's answer to a VPS restart: where sshd now listens.</summary>
+public sealed class VpsRestartResponse
+{
+    public string Message { get; set; } = "";
+    public int? SshPort { get; set; }
+}

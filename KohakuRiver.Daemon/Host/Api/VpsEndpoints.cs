@@ -1,0 +1,104 @@
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Ssh;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Environments;
+using KohakuRiver.Daemon.Host.State;
+using KohakuRiver.Daemon.Host.Storage;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Host.Api;
+
+/// <summary>VPS endpoints (reference paths), API token.</summary>
+public static class VpsEndpoints
+{
+    public static void MapVpsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/vps");
+
+        api.MapPost("/create", async (HttpRequest req, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
+        {
+            var body = await req.ReadJsonAsync(RiverJsonContext.Default.VpsCreateRequest);
+            string? publicKey = null, privateKey = null;
+            switch (body.SshKeyMode)
+            {
+                case "upload":
+                    if (string.IsNullOrWhiteSpace(body.SshPublicKey)) throw ApiException.BadRequest("ssh_key_mode upload needs ssh_public_key");
+                    if (!SshKeyPair.IsValidPublicKey(body.SshPublicKey.Trim(), out var why)) throw ApiException.BadRequest($"ssh_public_key: {why}");
+                    publicKey = body.SshPublicKey.Trim();
+                    break;
+                case "generate":
+                    if (body.SshPublicKey is not null) throw ApiException.BadRequest("ssh_key_mode generate takes no ssh_public_key");
+                    break;
+                case "disabled":
+                    break;
+                case "none":
+                    throw ApiException.BadRequest("ssh_key_mode 'none' (SSH without a key) is not offered: use upload, generate or disabled");
+                default:
+                    throw ApiException.BadRequest($"ssh_key_mode '{body.SshKeyMode}' is not one of upload, generate, disabled");
+            }
+            var wait = TimeSpan.FromSeconds(body.WaitSeconds is >= 0 and <= 300 ? body.WaitSeconds.Value : 60);
+            if (body.RegistryImage is null && await envs.WhyUnknownAsync(body.ContainerName ?? settings.DefaultEnvironment, req.HttpContext.RequestAborted) is { } unknown)
+                throw ApiException.BadRequest(unknown);
+            if (body.SshKeyMode == "generate")
+            {
+                // Made here, returned once in this answer, never stored: the host keeps only the public half.
+                var pair = SshKeyPair.Generate($"kohakuriver-vps");
+                publicKey = pair.PublicKeyOpenSsh;
+                privateKey = pair.PrivateKeyPem;
+            }
+            var task = state.SubmitVps(body, publicKey);
+            task = await state.WaitForAsync(task.TaskId, t => t.Status == RiverTaskStatus.Running && (t.SshPort is not null || t.SshKeyMode == "disabled"), wait, req.HttpContext.RequestAborted);
+            var node = task.NodeName is null ? null : state.Nodes().FirstOrDefault(n => n.NodeName == task.NodeName);
+            var response = new VpsCreateResponse
+            {
+                TaskId = task.TaskId,
+                Status = task.Status,
+                SshPort = task.SshPort,
+                AssignedNode = node is null ? null : new AssignedNode { Hostname = node.NodeName, Url = node.Url },
+                SshPrivateKey = privateKey,
+                SshPublicKey = publicKey,
+                Message = task.Status switch
+                {
+                    RiverTaskStatus.Running => $"VPS {task.TaskId} is running on {task.NodeName}",
+                    RiverTaskStatus.Pending or RiverTaskStatus.Assigning => $"VPS {task.TaskId} is {task.Status.ToWire()}; it will start when capacity frees",
+                    _ => $"VPS {task.TaskId} is {task.Status.ToWire()}: {task.ErrorMessage}",
+                },
+            };
+            var status = task.Status is RiverTaskStatus.Running or RiverTaskStatus.Pending or RiverTaskStatus.Assigning ? 201 : 422;
+            return ApiPipeline.Json(response, RiverJsonContext.Default.VpsCreateResponse, status);
+        });
+
+        api.MapGet("", (HostStore store) =>
+            ApiPipeline.Json(store.ListTasks(null, null, null, 1000, 0, taskType: "vps"), RiverJsonContext.Default.ListRiverTask));
+        api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps(), RiverJsonContext.Default.ListRiverTask));
+
+        api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
+        {
+            var taskId = TaskEndpoints.ParseId(id);
+            var notice = state.StopVps(taskId);
+            if (notice?.RunnerUrl is { } url)
+                _ = TaskEndpoints.DeliverAsync(() => runners.StopVpsAsync(url, taskId, CancellationToken.None), taskId, "stop", logs.CreateLogger("Vps"));
+            return ApiPipeline.Json(new MessageResponse { Message = $"VPS {taskId} stopped" }, RiverJsonContext.Default.MessageResponse);
+        });
+
+        api.MapPost("/restart/{id}", async (string id, ClusterState state, RunnerGateway runners, HttpContext ctx) =>
+        {
+            var taskId = TaskEndpoints.ParseId(id);
+            var notice = state.PrepareVpsRestart(taskId);
+            if (notice.RunnerUrl is null) throw new ApiException(503, $"VPS {taskId}'s node {notice.NodeName} is unknown");
+            VpsRestartResponse restarted;
+            try
+            {
+                restarted = await runners.RestartVpsAsync(notice.RunnerUrl, taskId, ctx.RequestAborted);
+            }
+            catch (RunnerCallException e)
+            {
+                throw new ApiException(e.StatusCode is 409 or 404 ? 409 : 502, e.Message);
+            }
+            state.SetSshPort(taskId, restarted.SshPort);
+            return ApiPipeline.Json(new VpsRestartResponse { Message = $"VPS {taskId} restarted", SshPort = restarted.SshPort }, RiverJsonContext.Default.VpsRestartResponse);
+        });
+    }
+}

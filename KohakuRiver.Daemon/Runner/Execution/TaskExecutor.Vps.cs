@@ -1,0 +1,217 @@
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Runner.Vps;
+
+namespace KohakuRiver.Daemon.Runner.Execution;
+
+/// <summary>VPS containers: started with sshd and the user's key, followed across container and engine restarts
+/// (reporting the SSH port each time it changes), ended only by a stop or kill.</summary>
+public sealed partial class TaskExecutor
+{
+    private async Task ExecuteVpsAsync(Run run)
+    {
+        var ct = _stopping.Token;
+        var task = run.Task;
+        try
+        {
+            if (_tombstones.TryRemove(task.TaskId, out _) || run.KillRequested)
+            {
+                await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
+                return;
+            }
+            if (await PrepareAsync(run, ct).ConfigureAwait(false) is not { } image) return;
+            var spec = VpsContainerSpec.Build(task, _settings, NodeName, _numa, _publishAddress);
+            string id;
+            try
+            {
+                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.StatusCode == 409)
+            {
+                await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
+                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+            }
+            run.ContainerId = id;
+
+            if (task.SshKeyMode != "disabled")
+            {
+                var found = false;
+                foreach (var path in VpsContainerSpec.SshdCandidates)
+                    if (await _docker.PathExistsAsync(id, path, ct).ConfigureAwait(false)) { found = true; break; }
+                if (!found)
+                {
+                    await FinishAsync(run, RiverTaskStatus.Failed, null,
+                        $"image '{image}' has no sshd (looked for {string.Join(", ", VpsContainerSpec.SshdCandidates)}): use an environment with openssh-server installed, or ssh_key_mode disabled").ConfigureAwait(false);
+                    return;
+                }
+                if (string.IsNullOrWhiteSpace(task.SshPublicKey))
+                {
+                    await FinishAsync(run, RiverTaskStatus.Failed, null, "no SSH public key was given for this VPS").ConfigureAwait(false);
+                    return;
+                }
+                // The key goes in as a file through the Engine API's archive upload: it never passes through a shell.
+                using var archive = AuthorizedKeysArchive.Build(task.SshPublicKey);
+                await _docker.PutArchiveAsync(id, "/root", archive, ct).ConfigureAwait(false);
+            }
+            if (run.KillRequested || run.StopRequested)
+            {
+                await FinishAsync(run, run.KillRequested ? RiverTaskStatus.Killed : RiverTaskStatus.Stopped, null, "ended before it started").ConfigureAwait(false);
+                return;
+            }
+            await _docker.StartContainerAsync(id, ct).ConfigureAwait(false);
+            run.StartedAt = DateTimeOffset.UtcNow;
+            await SuperviseVpsAsync(run).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
+            _log.LogWarning("VPS {TaskId} failed: {Message}", task.TaskId, message);
+            try
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task AdoptVpsAsync(Run run)
+    {
+        try
+        {
+            var inspect = await _docker.InspectContainerAsync(run.ContainerId!, _stopping.Token).ConfigureAwait(false);
+            if (inspect is null)
+            {
+                _runs.TryRemove(run.Task.TaskId, out _);
+                return;
+            }
+            run.StartedAt = inspect.State?.StartedAtTime;
+            run.Paused = inspect.State?.Paused == true;
+            if (inspect.State?.Running != true && inspect.State?.Restarting != true)
+                await _docker.StartContainerAsync(run.ContainerId!, _stopping.Token).ConfigureAwait(false);
+            await SuperviseVpsAsync(run).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "VPS {TaskId}: adopting its container failed", run.Task.TaskId);
+        }
+    }
+
+    /// <summary>Reports the VPS running with its current port, then follows it until a stop or kill ends it.</summary>
+    private async Task SuperviseVpsAsync(Run run)
+    {
+        var ct = _stopping.Token;
+        var id = run.ContainerId!;
+        int? reported = null;
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            ContainerInspect? inspect;
+            try
+            {
+                inspect = await WaitUntilUpAsync(id, ct).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.StatusCode == 0)
+            {
+                // The engine itself is restarting: our containers come back with it (restart policy).
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+                continue;
+            }
+            delay = TimeSpan.FromMilliseconds(100);
+            if (run.StopRequested || run.KillRequested) break;
+            if (inspect?.State?.Running == true)
+            {
+                var port = VpsContainerSpec.PublishedSshPort(inspect);
+                if (reported is null || port != reported)
+                {
+                    await _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt, SshPort = port }, ct).ConfigureAwait(false);
+                    reported = port ?? 0;
+                }
+                try
+                {
+                    await _docker.WaitContainerAsync(id, ct).ConfigureAwait(false);
+                }
+                catch (DockerApiException e) when (e.StatusCode == 0)
+                {
+                    continue;
+                }
+                if (run.Restarting is { } restarting) await restarting.ConfigureAwait(false);
+                continue;
+            }
+            if (run.Restarting is { } pending)
+            {
+                await pending.ConfigureAwait(false);
+                continue;
+            }
+            // Gone, or exited without the restart policy bringing it back: it ended on its own.
+            var exit = (int?)inspect?.State?.ExitCode;
+            var why = inspect is null ? "its container disappeared"
+                : exit == 127 ? "sshd could not be started (see the container's log)"
+                : $"its container stopped (exit code {exit})";
+            await FinishAsync(run, RiverTaskStatus.Failed, exit, $"VPS ended: {why}").ConfigureAwait(false);
+            return;
+        }
+        await FinishAsync(run, run.KillRequested ? RiverTaskStatus.Killed : RiverTaskStatus.Stopped, null,
+            run.KillRequested ? "killed" : "stopped").ConfigureAwait(false);
+    }
+
+    /// <summary>Inspects the container, giving the restart policy a moment to bring back one that just exited.</summary>
+    private async Task<ContainerInspect?> WaitUntilUpAsync(string id, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
+            if (inspect?.State is not { Restarting: true } || DateTime.UtcNow > deadline) return inspect;
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StopVpsAsync(long taskId)
+    {
+        if (!_runs.TryGetValue(taskId, out var run))
+        {
+            _tombstones[taskId] = DateTimeOffset.UtcNow;
+            return;
+        }
+        run.StopRequested = true;
+        if (run.ContainerId is { } id)
+        {
+            if (run.Paused) await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            await _docker.StopContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Restarts a VPS container (same file system, so the same key; the same sshd options) and returns the
+    /// port sshd is now published on.</summary>
+    public async Task<int?> RestartVpsAsync(long taskId)
+    {
+        if (!_runs.TryGetValue(taskId, out var run) || !run.IsVps || run.ContainerId is not { } id)
+            throw new RunnerTaskStateException(404, $"VPS {taskId} is not on {NodeName}");
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        run.Restarting = done.Task;
+        try
+        {
+            await _docker.RestartContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
+            run.Paused = false;
+            var inspect = await _docker.InspectContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            var port = VpsContainerSpec.PublishedSshPort(inspect);
+            await _host.ReportAsync(new TaskUpdateRequest { TaskId = taskId, Status = "running", StartedAt = run.StartedAt, SshPort = port }, _stopping.Token).ConfigureAwait(false);
+            return port;
+        }
+        finally
+        {
+            run.Restarting = null;
+            done.TrySetResult();
+        }
+    }
+}
