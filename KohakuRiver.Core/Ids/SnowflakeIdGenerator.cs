@@ -12,11 +12,18 @@ public sealed class SnowflakeIdGenerator
     private long _lastMs = -1;
     private long _sequence;
 
-    public SnowflakeIdGenerator(int instance = 0, Func<long>? nowMs = null)
+    /// <param name="lastIssued">An id already in use (the newest stored one): every id this generator makes is
+    /// larger, even when the clock is behind it.</param>
+    public SnowflakeIdGenerator(int instance = 0, Func<long>? nowMs = null, long lastIssued = 0)
     {
         if (instance is < 0 or > 1023) throw new ArgumentOutOfRangeException(nameof(instance), "instance must be 0..1023");
         _instance = instance;
         _nowMs = nowMs ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (lastIssued > 0)
+        {
+            _lastMs = lastIssued >> 22;
+            _sequence = lastIssued & 0xFFF;
+        }
     }
 
     public long Next()

@@ -54,8 +54,10 @@ public static class TaskStatusNames
         status = default;
         if (name is null) return false;
         if (ByName.TryGetValue(name.Trim(), out status)) return true;
-        // Also accept the PowerShell-facing enum names (KilledOom).
-        return Enum.TryParse(name.Trim(), ignoreCase: true, out status) && Enum.IsDefined(status);
+        // Also accept the PowerShell-facing enum names (KilledOom), but not numbers: "3" is not a status.
+        var trimmed = name.Trim();
+        return trimmed.Length > 0 && char.IsAsciiLetter(trimmed[0]) &&
+               Enum.TryParse(trimmed, ignoreCase: true, out status) && Enum.IsDefined(status);
     }
 
     public static RiverTaskStatus Parse(string name) =>

@@ -71,7 +71,9 @@ public static class SettingsLoader
         }, s => s.EnvironmentMemoryBytes),
         new("log_level", "Trace, Debug, Information, Warning or Error", (s, v) =>
         {
-            if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(v, true, out _)) return $"'{v}' is not a log level (Trace, Debug, Information, Warning, Error)";
+            var t = v.Trim();
+            if (t.Length == 0 || !char.IsAsciiLetter(t[0]) || !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(t, true, out var level) || !Enum.IsDefined(level))
+                return $"'{v}' is not a log level (Trace, Debug, Information, Warning, Error)";
             s.LogLevel = v;
             return null;
         }, s => s.LogLevel),

@@ -44,7 +44,7 @@ public sealed class ClusterState
     private readonly DaemonSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly SnowflakeIdGenerator _ids = new();
+    private readonly SnowflakeIdGenerator _ids;
     private readonly Dictionary<string, NodeEntry> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<long, ActiveTask> _active = [];
     private readonly SortedSet<long> _pending = [];
@@ -59,6 +59,8 @@ public sealed class ClusterState
         _time = time;
         _log = log;
         _startedAt = time.GetUtcNow();
+        // Ids continue above the newest stored one, even if the clock stepped back across a restart.
+        _ids = new SnowflakeIdGenerator(lastIssued: store.MaxTaskId());
         foreach (var n in store.LoadNodes()) _nodes[n.Hostname] = new NodeEntry { Stored = n };
         foreach (var t in store.LoadUnfinishedTasks())
         {
@@ -408,7 +410,10 @@ public sealed class ClusterState
                 Changed(a);
                 return UpdateOutcome.Applied;
             }
-            if (!TaskLifecycle.CanMove(a.Task.Status, status) || status is RiverTaskStatus.Pending or RiverTaskStatus.Assigning)
+            // A queued task has no runner: a report for it comes from a dispatch the host already took back (and the
+            // runner was told to drop it), so it must not end the task. Kills of queued tasks come through Kill().
+            if (a.Task.Status == RiverTaskStatus.Pending ||
+                !TaskLifecycle.CanMove(a.Task.Status, status) || status is RiverTaskStatus.Pending or RiverTaskStatus.Assigning)
             {
                 _log.LogInformation("Task {TaskId}: ignored update {Old} -> {New}", u.TaskId, a.Task.Status.ToWire(), status.ToWire());
                 return UpdateOutcome.Ignored;

@@ -220,6 +220,15 @@ public sealed class HostStore : IDisposable
         });
     }
 
+    /// <summary>The highest task (or batch) id ever stored, 0 when none.</summary>
+    public long MaxTaskId()
+    {
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(m) FROM (SELECT MAX(task_id) AS m FROM tasks UNION ALL SELECT MAX(batch_id) FROM batches)";
+        return cmd.ExecuteScalar() is long v ? v : 0;
+    }
+
     public Dictionary<RiverTaskStatus, int> CountByStatus()
     {
         using var c = OpenReader();

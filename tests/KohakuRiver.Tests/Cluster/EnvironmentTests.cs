@@ -32,7 +32,7 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         {
             await docker.Client.RemoveContainerAsync(EnvironmentNames.ContainerName(Name), force: true);
             foreach (var img in new[] { EnvironmentNames.ImageName(Name) })
-                try { await docker.Client.RemoveImageAsync(img, force: true); } catch (Daemon.Docker.DockerApiException) { }
+                try { await docker.Client.RemoveImageAsync(img, force: true); } catch (KohakuRiver.Daemon.Docker.DockerApiException) { }
         }
     }
 

@@ -104,4 +104,17 @@ public sealed class SnowflakeIdGeneratorTests
         var id = new SnowflakeIdGenerator(1023, () => T0).Next();
         Assert.Equal(1023, (int)((id >> 12) & 0x3FF));
     }
+
+    [Fact]
+    public void Ids_continue_above_the_last_issued_one_even_when_the_clock_is_behind_it()
+    {
+        var earlier = new SnowflakeIdGenerator(0, () => T0 + 5_000);
+        var last = earlier.Next();
+        // A restart whose clock stepped back five seconds.
+        var restarted = new SnowflakeIdGenerator(0, () => T0, lastIssued: last);
+        var a = restarted.Next();
+        var b = restarted.Next();
+        Assert.True(a > last, $"{a} <= {last}");
+        Assert.True(b > a);
+    }
 }

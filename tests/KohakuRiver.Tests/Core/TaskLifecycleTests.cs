@@ -62,6 +62,9 @@ public sealed class TaskLifecycleTests
             (RiverTaskStatus.Pending, RiverTaskStatus.Killed),
             (RiverTaskStatus.Pending, RiverTaskStatus.Rejected),
             (RiverTaskStatus.Pending, RiverTaskStatus.Failed),
+            // A VPS can be stopped before it ever ran.
+            (RiverTaskStatus.Pending, RiverTaskStatus.Stopped),
+            (RiverTaskStatus.Assigning, RiverTaskStatus.Stopped),
             (RiverTaskStatus.Assigning, RiverTaskStatus.Pending),
             (RiverTaskStatus.Assigning, RiverTaskStatus.Running),
             (RiverTaskStatus.Assigning, RiverTaskStatus.Completed),

@@ -400,7 +400,7 @@ public sealed class ClusterStateTests : IDisposable
         Assert.Equal(T0.AddSeconds(2), t.CompletedAt);
     }
 
-    [Fact(Skip = "bug: ApplyUpdate accepts a runner's final report for a task the host has requeued (pending); see report")]
+    [Fact]
     public void A_runner_report_for_a_task_the_host_requeued_is_ignored()
     {
         // The host gave the task to n1, the call failed, the task went back to the queue. n1 did get it after all:

@@ -171,12 +171,14 @@ public sealed class ContainerSpecBuilderTests
     }
 
     [Fact]
-    public void The_image_is_the_docker_image_then_the_registry_image_then_the_environment()
+    public void The_image_is_the_named_image_then_the_resolved_environment_image_then_the_environment()
     {
         Assert.Equal("kohakuriver/busybox:base", ContainerSpecBuilder.Build(Task(), Settings(), "n1", null).Image);
         Assert.Equal("kohakuriver/torch:base", ContainerSpecBuilder.Build(Task(t => t.Environment = "torch"), Settings(), "n1", null).Image);
         Assert.Equal("alpine:3", ContainerSpecBuilder.Build(Task(t => { t.Image = "alpine:3"; t.Environment = "torch"; }), Settings(), "n1", null).Image);
-        Assert.Equal("x/y:z", ContainerSpecBuilder.Build(Task(t => { t.DockerImageName = "x/y:z"; t.Image = "alpine:3"; }), Settings(), "n1", null).Image);
+        // A named image wins; otherwise the image the runner resolved for the environment.
+        Assert.Equal("alpine:3", ContainerSpecBuilder.Build(Task(t => { t.DockerImageName = "x/y:z"; t.Image = "alpine:3"; }), Settings(), "n1", null).Image);
+        Assert.Equal("x/y:z", ContainerSpecBuilder.Build(Task(t => { t.DockerImageName = "x/y:z"; t.Environment = "torch"; }), Settings(), "n1", null).Image);
     }
 
     [Fact]
