@@ -206,6 +206,52 @@ public sealed class DockerClient : IDisposable
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
     }
 
+    /// <summary>docker restart: stop (SIGTERM, SIGKILL after <paramref name="timeoutSeconds"/>) then start again.</summary>
+    public async Task RestartContainerAsync(string id, int timeoutSeconds = 10, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"containers/{P(id)}/restart?t={timeoutSeconds}", null, ct)
+            .ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /// <summary>
+    /// Extracts a tar stream into the container under <paramref name="path"/>, which must be an existing
+    /// directory. Works on a created container that has never started, so files can be in place before
+    /// its first process runs. Ownership and modes come from the tar headers.
+    /// </summary>
+    public async Task PutArchiveAsync(string containerId, string path, Stream tar, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tar);
+        var content = new StreamContent(tar, 81920);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        using var response = await SendAsync(HttpMethod.Put, $"containers/{P(containerId)}/archive?path={Q(path)}", content, ct)
+            .ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> exists in the container's filesystem (running or not), e.g. to tell
+    /// whether an image ships sshd. A missing container is an error, not "false".
+    /// </summary>
+    public async Task<bool> PathExistsAsync(string containerId, string path, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var response = await SendAsync(HttpMethod.Head, $"containers/{P(containerId)}/archive?path={Q(path)}", null, ct)
+            .ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // HEAD answers carry no body, so a missing file and a missing container look the same.
+            if (await InspectContainerAsync(containerId, ct).ConfigureAwait(false) is null)
+                throw new DockerApiException(404, $"No such container: {containerId}");
+            return false;
+        }
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        return true;
+    }
+
     // ---------------------------------------------------------------- images
 
     /// <summary>Inspects an image by name or id; null when it does not exist.</summary>
