@@ -6,6 +6,7 @@ using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Api;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.Monitoring;
+using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Web;
@@ -39,6 +40,9 @@ public static class HostServer
         builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
         builder.Services.AddSingleton<EnvironmentService>();
+        builder.Services.AddSingleton<ISshTargetResolver>(sp => sp.GetRequiredService<ClusterState>());
+        builder.Services.AddSingleton<SshProxyServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SshProxyServer>());
         builder.Services.AddHostedService<Dispatcher>();
         builder.Services.AddHostedService<HeartbeatMonitor>();
 

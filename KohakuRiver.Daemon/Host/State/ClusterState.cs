@@ -5,6 +5,7 @@ using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host.Scheduling;
+using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Daemon.Environments;
@@ -23,7 +24,7 @@ public sealed record RunnerNotice(long TaskId, string? NodeName, string? RunnerU
 /// runs under one lock, is checked against <see cref="TaskLifecycle"/>, and is written to SQLite before the lock is
 /// released, so an answer never acknowledges a change that a restart would lose. Finished tasks live only in SQLite.
 /// </summary>
-public sealed class ClusterState
+public sealed class ClusterState : ISshTargetResolver
 {
     private sealed class NodeEntry
     {
@@ -303,27 +304,28 @@ public sealed class ClusterState
             return _active.Values.Where(a => a.Task.TaskType == "vps").OrderByDescending(a => a.Task.TaskId).Select(a => a.Task.Clone()).ToList();
     }
 
-    /// <summary>Where the SSH proxy connects for a VPS, or why it must not.</summary>
-    public (string? Address, int Port, string? Error) SshTarget(long taskId)
+    /// <summary>Where the SSH proxy connects for a VPS, or why it must not. Memory only, except the store lookup
+    /// that explains an id that is not active.</summary>
+    public SshTargetResult Resolve(long taskId)
     {
         lock (_gate)
         {
-            if (!_active.TryGetValue(taskId, out var a))
+            if (_active.TryGetValue(taskId, out var a))
             {
-                var stored = _store.GetTask(taskId);
-                return stored is null ? (null, 0, $"task {taskId} not found")
-                    : stored.TaskType != "vps" ? (null, 0, $"task {taskId} is not a VPS")
-                    : (null, 0, $"VPS {taskId} is {stored.Status.ToWire()}");
+                var t = a.Task;
+                if (t.TaskType != "vps") return SshTargetResult.NotAVps(taskId);
+                if (t.Status != RiverTaskStatus.Running) return SshTargetResult.NotRunning(taskId, t.Status.ToWire());
+                if (t.SshKeyMode == "disabled") return SshTargetResult.Failure($"VPS {taskId} was created without SSH");
+                if (t.SshPort is not { } port) return SshTargetResult.NoSshPort(taskId);
+                if (t.NodeName is null || !_nodes.TryGetValue(t.NodeName, out var n)) return SshTargetResult.Failure($"VPS {taskId}'s node is unknown");
+                if (n.Stored.Status != NodeStatus.Online) return SshTargetResult.Failure($"VPS {taskId}'s node {t.NodeName} is offline");
+                return SshTargetResult.Success(new Uri(n.Stored.Registration.Url).Host, port);
             }
-            var t = a.Task;
-            if (t.TaskType != "vps") return (null, 0, $"task {taskId} is not a VPS");
-            if (t.Status != RiverTaskStatus.Running) return (null, 0, $"VPS {taskId} is {t.Status.ToWire()}");
-            if (t.SshKeyMode == "disabled") return (null, 0, $"VPS {taskId} was created without SSH");
-            if (t.SshPort is not { } port) return (null, 0, $"VPS {taskId} has no SSH port yet");
-            if (t.NodeName is null || !_nodes.TryGetValue(t.NodeName, out var n)) return (null, 0, $"VPS {taskId}'s node is unknown");
-            if (n.Stored.Status != NodeStatus.Online) return (null, 0, $"VPS {taskId}'s node {t.NodeName} is offline");
-            return (new Uri(n.Stored.Registration.Url).Host, port, null);
         }
+        var stored = _store.GetTask(taskId);
+        return stored is null ? SshTargetResult.NotFound(taskId)
+            : stored.TaskType != "vps" ? SshTargetResult.NotAVps(taskId)
+            : SshTargetResult.NotRunning(taskId, stored.Status.ToWire());
     }
 
     private static string Describe(RiverTask t) =>

@@ -133,6 +133,8 @@ public sealed partial class TaskExecutor
                 var port = VpsContainerSpec.PublishedSshPort(inspect);
                 if (reported is null || port != reported)
                 {
+                    // Docker's port proxy accepts connections before sshd listens: report once sshd greets.
+                    if (port is { } p) await WaitForSshBannerAsync(p, ct).ConfigureAwait(false);
                     await _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt, SshPort = port }, ct).ConfigureAwait(false);
                     reported = port ?? 0;
                 }
@@ -162,6 +164,36 @@ public sealed partial class TaskExecutor
         }
         await FinishAsync(run, run.KillRequested ? RiverTaskStatus.Killed : RiverTaskStatus.Stopped, null,
             run.KillRequested ? "killed" : "stopped").ConfigureAwait(false);
+    }
+
+    private async Task WaitForSshBannerAsync(int port, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                attempt.CancelAfter(TimeSpan.FromSeconds(2));
+                await client.ConnectAsync(_publishAddress, port, attempt.Token).ConfigureAwait(false);
+                var buffer = new byte[4];
+                var stream = client.GetStream();
+                var read = 0;
+                while (read < 4)
+                {
+                    var n = await stream.ReadAsync(buffer.AsMemory(read), attempt.Token).ConfigureAwait(false);
+                    if (n == 0) break;
+                    read += n;
+                }
+                if (read == 4 && System.Text.Encoding.ASCII.GetString(buffer) == "SSH-") return;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        _log.LogWarning("sshd did not greet on port {Port} within 20 s; reporting the VPS anyway", port);
     }
 
     /// <summary>Inspects the container, giving the restart policy a moment to bring back one that just exited.</summary>
