@@ -23,7 +23,7 @@ public sealed class SchedulingTests(DockerFixture docker) : IClassFixture<Docker
         Assert.All(tasks, t => Assert.Equal(r.BatchId, t.BatchId));
         Assert.All(tasks, t => Assert.Equal(RiverTaskStatus.Completed, t.Status));
         Assert.Equal(nodes, tasks.Select(t => t.NodeName!));
-        Assert.Equal(nodes[1] + "\n", await cluster.Client.GetOutputAsync(tasks[1].TaskId, Core.Client.TaskOutputStream.Stdout));
+        Assert.Equal(nodes[1] + "\n", await cluster.Client.GetOutputAsync(tasks[1].TaskId, KohakuRiver.Core.Client.TaskOutputStream.Stdout));
 
         var listed = await cluster.Client.ListTasksAsync(new TaskQuery { BatchId = r.BatchId });
         Assert.Equal(r.TaskIds.OrderBy(x => x), listed.Select(t => t.TaskId.ToString()).OrderBy(x => x));
