@@ -1,0 +1,81 @@
+using System.Net;
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Connection;
+using KohakuRiver.Core.Sweeps;
+
+namespace KohakuRiver.Core.Errors;
+
+/// <summary>
+/// Maps every failure the module can meet to a specific ErrorId and category: <c>RiverTaskNotFound</c> /
+/// ObjectNotFound, <c>RiverConnectionFailed</c> / ConnectionError, <c>RiverUnauthorized</c> / AuthenticationError,
+/// <c>RiverInvalidArgument</c> / InvalidArgument, and so on. Callers write one error per bad item and go on, unless
+/// <see cref="RiverErrorInfo.StopsCommand"/> says no later item can succeed.
+/// </summary>
+public static class RiverErrorMapper
+{
+    public const string NotConnected = "RiverNotConnected";
+    public const string ConnectionFailed = "RiverConnectionFailed";
+    public const string Unauthorized = "RiverUnauthorized";
+    public const string InvalidArgument = "RiverInvalidArgument";
+    public const string HostUnavailable = "RiverHostUnavailable";
+    public const string RequestTooLarge = "RiverRequestTooLarge";
+    public const string HostError = "RiverHostError";
+    public const string SweepInvalid = "RiverSweepInvalid";
+    public const string ConfigInvalid = "RiverClientConfigInvalid";
+    public const string Timeout = "RiverTimeout";
+    public const string Unexpected = "RiverUnexpectedError";
+    public const string TaskStandardError = "RiverTaskStandardError";
+
+    public static string NotFoundId(RiverObjectKind kind) => $"River{kind}NotFound";
+
+    public static string ConflictId(RiverObjectKind kind) => $"River{kind}StateConflict";
+
+    public static RiverErrorInfo Describe(Exception error, RiverObjectKind kind = RiverObjectKind.Task)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        switch (error)
+        {
+            case RiverApiException api:
+                return DescribeApi(api, kind);
+            case RiverNotConnectedException:
+                return new(NotConnected, RiverErrorCategory.ConnectionError, error.Message,
+                    "Run Connect-RiverCluster -Uri <host> -Token <token> (add -Save to remember it), or set $env:KOHAKURIVER_HOST and $env:KOHAKURIVER_TOKEN.",
+                    StopsCommand: true);
+            case ClientConfigException:
+                return new(ConfigInvalid, RiverErrorCategory.InvalidData, error.Message,
+                    "Fix or delete the file, or run Connect-RiverCluster -Save to write it again.", StopsCommand: true);
+            case KeyNotFoundException:
+                return new(NotFoundId(kind), RiverErrorCategory.ObjectNotFound, error.Message, null, StopsCommand: false);
+            case SweepException:
+                return new(SweepInvalid, RiverErrorCategory.InvalidData, error.Message, null, StopsCommand: false);
+            case FormatException or ArgumentException:
+                return new(InvalidArgument, RiverErrorCategory.InvalidArgument, error.Message, null, StopsCommand: false);
+            case TimeoutException:
+                return new(Timeout, RiverErrorCategory.OperationTimeout, error.Message, null, StopsCommand: false);
+            case OperationCanceledException:
+                return new("RiverOperationStopped", RiverErrorCategory.OperationStopped, error.Message, null, StopsCommand: true);
+            default:
+                return new(Unexpected, RiverErrorCategory.NotSpecified, error.Message, null, StopsCommand: false);
+        }
+    }
+
+    private static RiverErrorInfo DescribeApi(RiverApiException e, RiverObjectKind kind)
+    {
+        if (e.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+            return new(RequestTooLarge, RiverErrorCategory.LimitsExceeded, e.Message,
+                "Submit the sweep in smaller parts.", StopsCommand: false);
+        return e.Kind switch
+        {
+            RiverErrorKind.Connection => new(ConnectionFailed, RiverErrorCategory.ConnectionError, e.Message,
+                "Check that the host is running and reachable; Get-RiverCluster shows which host and where that came from.", StopsCommand: true),
+            RiverErrorKind.Unauthorized => new(Unauthorized, RiverErrorCategory.AuthenticationError, e.Message,
+                "Check the API token: Connect-RiverCluster -Uri <host> -Token <token>, or $env:KOHAKURIVER_TOKEN.", StopsCommand: true),
+            RiverErrorKind.NotFound => new(NotFoundId(kind), RiverErrorCategory.ObjectNotFound, e.Detail, null, StopsCommand: false),
+            RiverErrorKind.InvalidArgument => new(InvalidArgument, RiverErrorCategory.InvalidArgument, e.Detail, null, StopsCommand: false),
+            RiverErrorKind.Conflict => new(ConflictId(kind), RiverErrorCategory.InvalidOperation, e.Detail, null, StopsCommand: false),
+            RiverErrorKind.Unavailable => new(HostUnavailable, RiverErrorCategory.ResourceUnavailable, e.Message,
+                "The host or the task's node is busy or unreachable; try again shortly.", StopsCommand: false),
+            _ => new(HostError, RiverErrorCategory.NotSpecified, e.Message, null, StopsCommand: false),
+        };
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections;
+using System.Management.Automation;
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Errors;
+using KohakuRiver.Core.Sweeps;
+using KohakuRiver.Core.Waiting;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.PowerShell.Completion;
+using KohakuRiver.PowerShell.Hosting;
+
+namespace KohakuRiver.PowerShell.Commands;
+
+/// <summary>
+/// Submits a task, or a sweep of tasks as one batch in one call. Objects piped in fill the <c>{placeholder}</c>s of the
+/// command, arguments, name, environment-variable values, targets and mounts from their properties (hashtable keys
+/// too); <c>-Sweep @{lr = 0.1, 0.01; seed = 1..3}</c> multiplies each of them (or, with nothing piped, stands alone)
+/// by the cartesian product of its lists. Each task records the values it was made from in its Parameters.
+/// Without piped input or -Sweep the command is taken literally.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Submit, "RiverTask")]
+[OutputType(typeof(RiverTask))]
+public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
+{
+    internal const int WaitActivityId = 0x5249_5601;
+
+    private TaskBatchBuilder? _builder;
+    private bool _sawInput;
+
+    /// <summary>The command; with no -ArgumentList it runs through a shell in the container.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Command { get; set; } = "";
+
+    /// <summary>Arguments passed verbatim (no shell).</summary>
+    [Parameter(Position = 1)]
+    [Alias("Args")]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>A sweep point: a hashtable, a PSCustomObject (a CSV row), any object, or a plain value (<c>{_}</c>).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>Named value lists; their cartesian product is the sweep.</summary>
+    [Parameter]
+    public IDictionary? Sweep { get; set; }
+
+    /// <summary>Where to run: node, node:numa, node::gpu,gpu. Several targets: one task on each, in the same batch.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
+    public string[]? Target { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int Cores { get; set; }
+
+    /// <summary>Memory limit: <c>8GB</c> or <c>'8G'</c> (powers of 1024).</summary>
+    [Parameter]
+    [MemorySizeTransformation]
+    public long Memory { get; set; }
+
+    /// <summary>The environment (image <c>kohakuriver/NAME:base</c>).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>A registry image to run instead of an environment.</summary>
+    [Parameter]
+    public string? Image { get; set; }
+
+    [Parameter]
+    [Alias("Env")]
+    public IDictionary? EnvironmentVariable { get; set; }
+
+    /// <summary>Extra mounts, <c>host_path:container_path[:ro]</c>.</summary>
+    [Parameter]
+    public string[]? Mount { get; set; }
+
+    [Parameter]
+    public string? Name { get; set; }
+
+    /// <summary>Wait until every task of the batch has finished, then write them as they ended.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            var template = new TaskTemplate
+            {
+                Command = Command,
+                Arguments = ArgumentList ?? [],
+                Name = Name,
+                EnvironmentVariables = ToPairs(EnvironmentVariable),
+                Cores = Bound(nameof(Cores)) ? Cores : null,
+                MemoryBytes = Bound(nameof(Memory)) ? Memory : null,
+                Targets = Target ?? [],
+                Environment = Environment,
+                Image = Image,
+                Mounts = Mount ?? [],
+            };
+            var grid = Sweep is null ? null : SweepGrid.FromDictionary(Sweep, RiverSession.Unwrap);
+            _builder = new TaskBatchBuilder(template, grid, RiverSession.Unwrap);
+        }
+        catch (Exception e) when (e is ArgumentException or SweepException or FormatException)
+        {
+            ThrowRiverError(e, Command);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is null) return;
+        _sawInput = true;
+        // An array given with -InputObject (rather than piped) is a list of points.
+        IEnumerable<object?> items = InputObject.BaseObject is IList list and not IDictionary ? list.Cast<object?>() : [InputObject];
+        foreach (var item in items)
+        {
+            if (item is null) continue;
+            var point = item as PSObject ?? PSObject.AsPSObject(item);
+            try
+            {
+                _builder!.AddPoint(ToPoint(point));
+            }
+            catch (SweepException e)
+            {
+                WriteRiverError(e, point.BaseObject);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var builder = _builder!;
+        if (!_sawInput)
+        {
+            if (MyInvocation.ExpectingInput)
+            {
+                WriteWarning("nothing came down the pipeline, so nothing was submitted");
+                return;
+            }
+            builder.AddWithoutInput();
+        }
+        if (builder.SpecCount == 0) return;
+
+        var client = Client;
+        var batch = builder.Build();
+        SubmittedBatch submitted;
+        try
+        {
+            submitted = Await(ct => TaskBatchSubmitter.SubmitAsync(client, batch, null, ct));
+        }
+        catch (RiverApiException e)
+        {
+            // The batch is all or nothing: nothing was submitted, so nothing after this can go on.
+            ThrowRiverError(e, Command);
+            return;
+        }
+        WriteVerbose($"batch {submitted.BatchId}: {submitted.Tasks.Count} task(s) accepted in one call");
+
+        if (!Wait)
+        {
+            foreach (var t in submitted.Tasks) WriteObject(t);
+            return;
+        }
+        WaitForTasks(submitted.Tasks.Select(t => t.TaskId).ToList(), new TaskWaitOptions(), WaitActivityId,
+            $"Waiting for batch {submitted.BatchId}");
+    }
+
+    private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    private static IReadOnlyList<KeyValuePair<string, string>> ToPairs(IDictionary? d)
+    {
+        if (d is null) return [];
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (DictionaryEntry e in d)
+            pairs.Add(new(SweepValueFormatter.Format(e.Key, RiverSession.Unwrap), SweepValueFormatter.Format(e.Value, RiverSession.Unwrap)));
+        return pairs;
+    }
+
+    /// <summary>The PowerShell view of a piped object, for Core: records for hashtables and PSCustomObjects (all
+    /// their values are parameters), a lookup over PowerShell's properties for anything else.</summary>
+    private static SweepPoint ToPoint(PSObject input)
+    {
+        var baseObject = input.BaseObject;
+        if (baseObject is IDictionary dictionary) return SweepPoint.FromDictionary(dictionary);
+        if (baseObject is PSCustomObject)
+            return SweepPoint.FromPairs(input.Properties.Select(p => new KeyValuePair<string, object?>(p.Name, ValueOf(p))), "PSCustomObject");
+        if (SweepValueFormatter.IsPlainValue(baseObject)) return SweepPoint.FromScalar(baseObject);
+        return SweepPoint.FromView(name => input.Properties[name] is { } p ? (true, ValueOf(p)) : (false, null),
+            () => input.Properties.Select(p => p.Name).ToList(), baseObject.GetType().Name);
+    }
+
+    private static object? ValueOf(PSPropertyInfo property)
+    {
+        try
+        {
+            return property.Value;
+        }
+        catch (Exception)
+        {
+            // A property whose getter throws (some .NET objects have them) is simply not a usable value.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Management.Automation;
+using KohakuRiver.Core.Errors;
+using KohakuRiver.Core.Pipeline;
+
+namespace KohakuRiver.PowerShell.Hosting;
+
+/// <summary>
+/// The base of every cmdlet: owns the cancellation that Ctrl+C (<see cref="StopProcessing"/>) triggers, runs async
+/// Core calls so that every write happens on the pipeline thread, and turns failures into specific ErrorRecords.
+/// </summary>
+public abstract class RiverCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    protected CancellationToken Cancellation => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>Runs one async call to completion on the thread pool; the caller writes its result afterwards.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> call)
+    {
+        try
+        {
+            return Task.Run(() => call(Cancellation), Cancellation).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Runs async work that streams results: everything it posts through the writer runs here, in order.</summary>
+    protected void Pump(Func<PumpWriter, CancellationToken, Task> work)
+    {
+        try
+        {
+            PipelinePump.Run(work, Cancellation);
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Writes the error for one bad item and lets the pipeline go on, unless nothing more can succeed.</summary>
+    protected void WriteRiverError(Exception error, object? target, RiverObjectKind kind = RiverObjectKind.Task)
+    {
+        var record = ToErrorRecord(error, target, kind, out var stops);
+        if (stops) ThrowTerminatingError(record);
+        WriteError(record);
+    }
+
+    /// <summary>Ends the command with the error, whatever it is.</summary>
+    protected void ThrowRiverError(Exception error, object? target, RiverObjectKind kind = RiverObjectKind.Task) =>
+        ThrowTerminatingError(ToErrorRecord(error, target, kind, out _));
+
+    internal static ErrorRecord ToErrorRecord(Exception error, object? target, RiverObjectKind kind, out bool stops)
+    {
+        var info = RiverErrorMapper.Describe(error, kind);
+        stops = info.StopsCommand;
+        var category = Enum.TryParse<ErrorCategory>(info.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
+        var record = new ErrorRecord(error, info.ErrorId, category, target);
+        record.ErrorDetails = new ErrorDetails(info.Message) { RecommendedAction = info.RecommendedAction };
+        return record;
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,187 @@
+using KohakuRiver.Core.Errors;
+using Xunit;
+
+namespace KohakuRiver.Tests.PowerShell;
+
+/// <summary>Conventions every cmdlet of the built module keeps, checked on its metadata.</summary>
+[Collection(ModuleCollection.Name)]
+public sealed class CmdletSurfaceTests(ModuleMetadata module)
+{
+    public static readonly string[] Expected =
+    [
+        "Connect-RiverCluster", "Disconnect-RiverCluster", "Get-RiverCluster", "Get-RiverHealth", "Get-RiverNode",
+        "Get-RiverTask", "Receive-RiverTaskOutput", "Resume-RiverTask", "Stop-RiverTask", "Submit-RiverTask",
+        "Suspend-RiverTask", "Wait-RiverTask",
+    ];
+
+    private static readonly string[] CommonParameters =
+    [
+        "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable",
+        "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "WhatIf", "Confirm",
+        "vb", "db", "ea", "wa", "infa", "proga", "ev", "wv", "iv", "ov", "ob", "pv", "wi", "cf",
+    ];
+
+    [Fact]
+    public void The_module_has_exactly_the_cmdlets_of_the_issue() =>
+        Assert.Equal(Expected, module.Cmdlets.Select(c => c.Name));
+
+    [Fact]
+    public void Every_cmdlet_uses_an_approved_verb_the_River_noun_prefix_and_its_class_name()
+    {
+        Assert.All(module.Cmdlets, c =>
+        {
+            Assert.Contains(c.Verb, ApprovedVerbs.All);
+            Assert.StartsWith("River", c.Noun, StringComparison.Ordinal);
+            Assert.Equal(c.Verb + c.Noun + "Command", c.Type.Name);
+            Assert.Equal("KohakuRiver.PowerShell.Commands", c.Type.Namespace);
+            Assert.True(c.Type.IsPublic && c.Type.IsSealed, $"{c.Type.Name} is public and sealed");
+            Assert.True(ModuleMetadata.DerivesFrom(c.Type, "System.Management.Automation.PSCmdlet"), $"{c.Name} is a PSCmdlet");
+        });
+    }
+
+    [Fact]
+    public void Every_cmdlet_declares_what_it_writes_as_public_types()
+    {
+        Assert.All(module.Cmdlets, c =>
+        {
+            Assert.NotEmpty(c.OutputTypes);
+            Assert.All(c.OutputTypes, t => Assert.True(t.IsPublic, $"{c.Name} writes {t}, which is public"));
+        });
+        Assert.Equal(typeof(string).FullName, module.Cmdlet("Receive-RiverTaskOutput").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Wire.RiverTask", module.Cmdlet("Wait-RiverTask").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Wire.RiverNode", module.Cmdlet("Get-RiverNode").OutputTypes.Single().FullName);
+    }
+
+    [Fact]
+    public void Cmdlets_that_change_things_support_WhatIf_and_Confirm()
+    {
+        string[] changing = ["Stop", "Suspend", "Resume", "Disconnect", "Remove", "Restart"];
+        Assert.All(module.Cmdlets.Where(c => changing.Contains(c.Verb)), c => Assert.True(c.SupportsShouldProcess, $"{c.Name} supports ShouldProcess"));
+        Assert.Equal(4, module.Cmdlets.Count(c => c.SupportsShouldProcess));
+    }
+
+    [Fact]
+    public void Parameter_sets_have_distinct_positions_and_at_most_one_by_value_parameter()
+    {
+        Assert.All(module.Cmdlets, c =>
+        {
+            Assert.All(c.SetNames, set =>
+            {
+                var members = c.InSet(set).ToList();
+                var positions = members.Where(m => m.Meta.Position is not null).Select(m => m.Meta.Position!.Value).ToList();
+                Assert.True(positions.Count == positions.Distinct().Count(), $"{c.Name} [{set}] positions {string.Join(",", positions)} are distinct");
+                Assert.True(members.Count(m => m.Meta.ByValue) <= 1, $"{c.Name} [{set}] has at most one ValueFromPipeline parameter");
+            });
+            if (c.DefaultSet is { } d) Assert.Contains(d, c.SetNames);
+        });
+    }
+
+    [Fact]
+    public void Parameters_are_switches_not_bools_and_do_not_shadow_common_parameters()
+    {
+        Assert.All(module.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p))), x =>
+        {
+            Assert.NotEqual(typeof(bool).FullName, x.p.Type.FullName);
+            Assert.DoesNotContain(x.p.Name, CommonParameters, StringComparer.OrdinalIgnoreCase);
+            Assert.All(x.p.Aliases, a => Assert.DoesNotContain(a, CommonParameters, StringComparer.OrdinalIgnoreCase));
+        });
+    }
+
+    [Fact]
+    public void A_parameter_name_means_the_same_type_in_every_cmdlet()
+    {
+        var byName = module.Cmdlets.SelectMany(c => c.Parameters).GroupBy(p => p.Name);
+        Assert.All(byName, g =>
+        {
+            var types = g.Select(p => Element(p.Type).FullName).Distinct().ToList();
+            Assert.True(types.Count == 1, $"-{g.Key} is {string.Join(" and ", types)}");
+        });
+        Assert.All(module.Cmdlets.Where(c => c.Parameters.Any(p => p.Name == "TaskId")),
+            c => Assert.Equal("System.Int64[]", c.Parameter("TaskId").Type.FullName));
+    }
+
+    [Fact]
+    public void Ids_names_and_environments_complete_from_the_host()
+    {
+        var completer = module.Module.GetType("KohakuRiver.PowerShell.Completion.RiverArgumentCompleter", true)!;
+        var expected = new Dictionary<string, string>
+        {
+            ["TaskId"] = "TaskIdCompleter",
+            ["NodeName"] = "NodeNameCompleter",
+            ["Target"] = "NodeNameCompleter",
+            ["Environment"] = "EnvironmentCompleter",
+        };
+        var checkedCount = 0;
+        foreach (var c in module.Cmdlets)
+        foreach (var p in c.Parameters.Where(p => expected.ContainsKey(p.Name)))
+        {
+            var type = p.CompleterType;
+            Assert.True(type is not null, $"{c.Name} -{p.Name} has an argument completer");
+            Assert.Equal(expected[p.Name], type!.Name);
+            Assert.True(ModuleMetadata.DerivesFrom(type, completer.FullName!));
+            Assert.Contains(type.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter");
+            Assert.NotNull(type.GetConstructor(Type.EmptyTypes));
+            checkedCount++;
+        }
+        Assert.Equal(10, checkedCount);
+    }
+
+    [Fact]
+    public void Memory_takes_sizes_and_Status_takes_wire_names_through_transformations()
+    {
+        var memory = module.Cmdlet("Submit-RiverTask").Parameter("Memory");
+        Assert.Equal("System.Int64", memory.Type.FullName);
+        Assert.True(memory.Has("MemorySizeTransformationAttribute"));
+        var status = module.Cmdlet("Get-RiverTask").Parameter("Status");
+        Assert.Equal("KohakuRiver.Core.Models.RiverTaskStatus[]", status.Type.FullName);
+        Assert.True(status.Has("TaskStatusTransformationAttribute"));
+        foreach (var name in new[] { "MemorySizeTransformationAttribute", "TaskStatusTransformationAttribute" })
+            Assert.True(ModuleMetadata.DerivesFrom(module.Module.GetType("KohakuRiver.PowerShell.Hosting." + name, true),
+                "System.Management.Automation.ArgumentTransformationAttribute"));
+    }
+
+    [Fact]
+    public void Wait_follows_the_Wait_Job_contract_in_its_parameters()
+    {
+        var wait = module.Cmdlet("Wait-RiverTask");
+        var timeout = wait.Parameter("Timeout");
+        Assert.Equal("System.Int32", timeout.Type.FullName);
+        Assert.Contains("TimeoutSec", timeout.Aliases);
+        var range = timeout.Attributes.Single(a => a.AttributeType.Name == "ValidateRangeAttribute");
+        Assert.Equal(-1, range.ConstructorArguments[0].Value);
+        Assert.Equal("System.Management.Automation.SwitchParameter", wait.Parameter("Any").Type.FullName);
+        var ids = wait.Parameter("TaskId").Sets.Single();
+        Assert.True(ids.Mandatory && ids.ByValue && ids.ByPropertyName && ids.Position == 0);
+    }
+
+    [Fact]
+    public void Every_error_category_Core_reports_is_a_PowerShell_ErrorCategory()
+    {
+        var names = module.SmaType("ErrorCategory").GetEnumNames();
+        Assert.All(Enum.GetNames<RiverErrorCategory>(), n => Assert.Contains(n, names));
+    }
+
+    [Fact]
+    public void The_module_targets_net8_and_references_only_Core_PowerShell_and_the_framework()
+    {
+        var framework = module.Module.GetCustomAttributesData().Single(a => a.AttributeType.Name == "TargetFrameworkAttribute");
+        Assert.Equal(".NETCoreApp,Version=v8.0", framework.ConstructorArguments[0].Value);
+        var references = module.Module.GetReferencedAssemblies().Select(r => r.Name!).ToList();
+        Assert.Contains("KohakuRiver.Core", references);
+        Assert.Contains("System.Management.Automation", references);
+        Assert.All(references, r => Assert.True(
+            r is "KohakuRiver.Core" or "System.Management.Automation" or "netstandard" || r.StartsWith("System.", StringComparison.Ordinal) ||
+            r.StartsWith("Microsoft.", StringComparison.Ordinal), $"unexpected reference {r}"));
+        var sma = module.Module.GetReferencedAssemblies().Single(r => r.Name == "System.Management.Automation");
+        Assert.True(sma.Version! <= new Version(7, 4), $"compiled against System.Management.Automation {sma.Version}");
+    }
+
+    [Fact]
+    public void PowerShellStandard_is_not_copied_next_to_the_module()
+    {
+        Assert.False(File.Exists(Path.Combine(module.ModuleOutput, "System.Management.Automation.dll")));
+        Assert.DoesNotContain("PowerShellStandard", File.ReadAllText(Path.Combine(module.ModuleOutput, "KohakuRiver.PowerShell.deps.json")));
+    }
+
+    private static Type Element(Type t) => t.IsArray ? t.GetElementType()! : t;
+}
