@@ -50,6 +50,8 @@ public static class VpsEndpoints
             }
             var task = state.SubmitVps(body, publicKey);
             task = await state.WaitForAsync(task.TaskId, t => t.Status == RiverTaskStatus.Running && (t.SshPort is not null || t.SshKeyMode == "disabled"), wait, req.HttpContext.RequestAborted);
+            if (task.Status.IsFinal())
+                throw new ApiException(422, $"VPS {task.TaskId} {task.Status.ToWire()}: {task.ErrorMessage}");
             var node = task.NodeName is null ? null : state.Nodes().FirstOrDefault(n => n.NodeName == task.NodeName);
             var response = new VpsCreateResponse
             {
@@ -63,11 +65,10 @@ public static class VpsEndpoints
                 {
                     RiverTaskStatus.Running => $"VPS {task.TaskId} is running on {task.NodeName}",
                     RiverTaskStatus.Pending or RiverTaskStatus.Assigning => $"VPS {task.TaskId} is {task.Status.ToWire()}; it will start when capacity frees",
-                    _ => $"VPS {task.TaskId} is {task.Status.ToWire()}: {task.ErrorMessage}",
+                    _ => $"VPS {task.TaskId} is {task.Status.ToWire()}",
                 },
             };
-            var status = task.Status is RiverTaskStatus.Running or RiverTaskStatus.Pending or RiverTaskStatus.Assigning ? 201 : 422;
-            return ApiPipeline.Json(response, RiverJsonContext.Default.VpsCreateResponse, status);
+            return ApiPipeline.Json(response, RiverJsonContext.Default.VpsCreateResponse, 201);
         });
 
         api.MapGet("", (HostStore store) =>

@@ -44,6 +44,8 @@ public static class VpsContainerSpec
         spec.HostConfig!.RestartPolicy = new RestartPolicySpec { Name = "unless-stopped" };
         if (ssh)
         {
+            // sshd is reached through a published port, which a container without a network cannot have.
+            if (spec.HostConfig.NetworkMode is "none") spec.HostConfig.NetworkMode = "bridge";
             spec.ExposedPorts = new Dictionary<string, object> { ["22/tcp"] = new() };
             spec.HostConfig.PortBindings = new Dictionary<string, List<PortBindingSpec>>
             {

@@ -43,6 +43,7 @@ public sealed class TestCluster : IAsyncDisposable
         {
             HostPort = 0,
             RunnerPort = 0,
+            SshProxyPort = 0,
             HostBindAddress = "127.0.0.1",
             HostAddress = "127.0.0.1",
             RunnerAddress = "127.0.0.1",
@@ -77,8 +78,9 @@ public sealed class TestCluster : IAsyncDisposable
     {
         _host = HostServer.Build(HostSettings);
         await _host.StartAsync();
-        // Keep the port the OS chose, so that a restarted host is found where runners look for it.
+        // Keep the ports the OS chose, so that a restarted host is found where runners and ssh look for it.
         HostSettings.HostPort = BoundPort(_host);
+        HostSettings.SshProxyPort = await _host.Services.GetRequiredService<KohakuRiver.Daemon.Host.SshProxy.SshProxyServer>().Started;
         foreach (var rs in _runnerSettings.Values) rs.HostPort = HostSettings.HostPort;
         Client?.Dispose();
         Client = new RiverClient(HostUri, HostSettings.ApiToken!);
