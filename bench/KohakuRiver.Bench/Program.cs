@@ -32,22 +32,24 @@ if (!File.Exists(daemonDll))
     return 1;
 }
 
+var sshOnly = args.Contains("--ssh-only");
 if (args.Contains("--sync-only"))
 {
     await SyncCheckAsync(docker, image);
     return 0;
 }
-await SyncCheckAsync(docker, image);
+if (!sshOnly) await SyncCheckAsync(docker, image);
 
 var root = Directory.CreateTempSubdirectory("kohakuriver-bench-").FullName;
 var hostPort = FreePort();
 var runnerPort = FreePort();
+var sshProxyPort = FreePort();
 var token = "bench-api-" + Guid.NewGuid().ToString("N");
 var psi = new ProcessStartInfo("dotnet")
 {
     ArgumentList =
     {
-        daemonDll, "standalone", "--host-port", hostPort.ToString(), "--runner-port", runnerPort.ToString(),
+        daemonDll, "standalone", "--host-port", hostPort.ToString(), "--runner-port", runnerPort.ToString(), "--ssh-proxy-port", sshProxyPort.ToString(),
         "--host-bind-address", "127.0.0.1", "--data-dir", Path.Combine(root, "data"), "--shared-dir", Path.Combine(root, "shared"),
         "--local-temp-dir", Path.Combine(root, "local"), "--runner-hostname", "bench", "--api-token", token,
         "--cluster-token", "bench-cluster", "--log-level", "Warning",
@@ -64,6 +66,11 @@ using var client = new RiverClient(new Uri($"http://127.0.0.1:{hostPort}"), toke
 try
 {
     var node = await WaitForNodeAsync(client);
+    if (sshOnly || args.Contains("--with-ssh"))
+    {
+        await SshThroughputAsync(client, hostPort, sshProxyPort, token, root);
+        if (sshOnly) return 0;
+    }
     var concurrency = node.TotalCores;
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, runner offers {node.TotalCores} cores; image {image}; network bridge (the daemon's default)");
     Console.WriteLine();
@@ -144,6 +151,71 @@ finally
     foreach (var c in await docker.ListContainersAsync(new Dictionary<string, string?> { ["kohakuriver.node"] = "bench" }, all: true))
         await docker.RemoveContainerAsync(c.Id, force: true);
     try { Directory.Delete(root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+}
+
+// (e) SSH relay throughput: one scp of 200 MB into a VPS through the host's proxy (ssh_config ProxyCommand, and the
+// in-process loopback forwarder Connect-RiverVps uses) against scp straight to the port Docker published.
+static async Task SshThroughputAsync(RiverClient client, int hostPort, int proxyPort, string token, string root)
+{
+    var vps = await client.NewVpsAsync(new VpsCreateRequest { ContainerName = "sshd", SshKeyMode = "generate", RequiredCores = 1 });
+    if (vps.Status != RiverTaskStatus.Running || vps.SshPort is not { } published)
+        throw new InvalidOperationException($"VPS did not start: {vps.Message}");
+    var dir = Directory.CreateDirectory(Path.Combine(root, "ssh")).FullName;
+    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    var identity = Path.Combine(dir, "id");
+    File.WriteAllText(identity, vps.SshPrivateKey);
+    File.SetUnixFileMode(identity, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    var tokenFile = Path.Combine(dir, "token");
+    File.WriteAllText(tokenFile, token);
+    File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    var knownHosts = Path.Combine(dir, "known_hosts");
+    var config = Path.Combine(dir, "config");
+    File.WriteAllText(config, KohakuRiver.Core.Ssh.SshConfigEntry.Render("vps", "127.0.0.1", proxyPort, vps.TaskId, tokenFile, "root", identity, knownHosts)
+        + KohakuRiver.Core.Ssh.SshConfigEntry.Render("vpsfd", "127.0.0.1", proxyPort, vps.TaskId, tokenFile, "root", identity, knownHosts, fdPassing: true));
+    var payload = Path.Combine(dir, "payload.bin");
+    await using (var f = File.Create(payload))
+    {
+        var block = new byte[1 << 20];
+        Random.Shared.NextBytes(block);
+        for (var i = 0; i < 200; i++) await f.WriteAsync(block);
+    }
+    string[] common = ["-o", "BatchMode=yes", "-o", $"UserKnownHostsFile={knownHosts}", "-o", "StrictHostKeyChecking=accept-new",
+        "-o", $"HostKeyAlias={KohakuRiver.Core.Ssh.SshConfigEntry.HostKeyAlias(vps.TaskId)}", "-i", identity, "-o", "IdentitiesOnly=yes"];
+    async Task<double> Scp(params string[] a)
+    {
+        var psi = new ProcessStartInfo("scp") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var x in a) psi.ArgumentList.Add(x);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException("scp failed: " + await err);
+        return 200.0 / sw.Elapsed.TotalSeconds;
+    }
+    // Warm: host key recorded, page cache filled.
+    await Scp([.. common, "-P", published.ToString(), payload, "root@127.0.0.1:/tmp/warm"]);
+    var direct = new List<double>();
+    var proxied = new List<double>();
+    var forwarded = new List<double>();
+    var fdPassed = new List<double>();
+    await using var forwarder = new KohakuRiver.Core.Ssh.SshLoopbackForwarder("127.0.0.1", proxyPort, vps.TaskId, token);
+    for (var i = 0; i < 3; i++)
+    {
+        direct.Add(await Scp([.. common, "-P", published.ToString(), payload, "root@127.0.0.1:/tmp/direct"]));
+        proxied.Add(await Scp(["-F", config, "-o", "BatchMode=yes", payload, "vps:/tmp/proxied"]));
+        forwarded.Add(await Scp([.. common, "-P", forwarder.Port.ToString(), payload, "root@127.0.0.1:/tmp/forwarded"]));
+        fdPassed.Add(await Scp(["-F", config, "-o", "BatchMode=yes", payload, "vpsfd:/tmp/fdpassed"]));
+    }
+    await client.StopVpsAsync(vps.TaskId);
+    var ratioProxy = Median(proxied) / Median(direct);
+    var ratioForward = Median(forwarded) / Median(direct);
+    var ratioFd = Median(fdPassed) / Median(direct);
+    Console.WriteLine("(e) one scp of 200 MB into a VPS, median of 3");
+    Console.WriteLine($"    direct to the published port               : {Median(direct),6:0.0} MB/s");
+    Console.WriteLine($"    via the proxy (bash ProxyCommand)          : {Median(proxied),6:0.0} MB/s   ratio {ratioProxy:0.00}  (target >= 0.8)  {(ratioProxy >= 0.8 ? "OK" : "MISSED")}");
+    Console.WriteLine($"    via the proxy (python3 ProxyUseFdpass)     : {Median(fdPassed),6:0.0} MB/s   ratio {ratioFd:0.00}  (target >= 0.8)  {(ratioFd >= 0.8 ? "OK" : "MISSED")}");
+    Console.WriteLine($"    via the proxy (loopback forwarder)         : {Median(forwarded),6:0.0} MB/s   ratio {ratioForward:0.00}  (target >= 0.8)  {(ratioForward >= 0.8 ? "OK" : "MISSED")}");
+    Console.WriteLine();
 }
 
 // (d) The runner's per-task environment check when nothing changed: one directory listing and one image inspect.

@@ -30,11 +30,11 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
     }
 
     /// <summary>An ssh_config naming the VPS river-vps-ID, reached through the proxy by ProxyCommand.</summary>
-    private string SshConfig(TestCluster c, long taskId, string identity)
+    private string SshConfig(TestCluster c, long taskId, string identity, bool fdPassing = false)
     {
         var tokenFile = ProcessRunner.WritePrivate(Path.Combine(_dir, "token"), c.HostSettings.ApiToken!);
         var config = SshConfigEntry.Render("river-vps-" + taskId, "127.0.0.1", c.HostSettings.SshProxyPort, taskId, tokenFile,
-            "root", identity, Path.Combine(_dir, "known_hosts"));
+            "root", identity, Path.Combine(_dir, "known_hosts"), fdPassing);
         var path = Path.Combine(_dir, $"config-{taskId}");
         File.WriteAllText(path, config);
         return path;
@@ -84,6 +84,14 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         var get = await ProcessRunner.RunAsync("scp", ["-F", config, "-o", "BatchMode=yes", $"river-vps-{vps.TaskId}:/tmp/up.bin", down], cts.Token);
         Assert.True(get.ExitCode == 0, get.ToString());
         Assert.Equal(payload, await File.ReadAllBytesAsync(down, cts.Token));
+
+        // The fd-passing ProxyCommand (python3 hands the proxied socket to ssh) reaches it too.
+        var fdConfig = SshConfig(cluster, vps.TaskId, identity, fdPassing: true);
+        Assert.Contains("ProxyUseFdpass yes", await File.ReadAllTextAsync(fdConfig, cts.Token));
+        var fdCopy = Path.Combine(_dir, "fd.bin");
+        var viaFd = await ProcessRunner.RunAsync("scp", ["-F", fdConfig, "-o", "BatchMode=yes", $"river-vps-{vps.TaskId}:/tmp/up.bin", fdCopy], cts.Token);
+        Assert.True(viaFd.ExitCode == 0, viaFd.ToString());
+        Assert.Equal(payload, await File.ReadAllBytesAsync(fdCopy, cts.Token));
 
         // The VPS holds its core while it lives.
         Assert.Equal(1, (await cluster.Client.GetNodesAsync(cts.Token)).Single().CoresInUse);
