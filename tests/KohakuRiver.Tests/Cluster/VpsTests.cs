@@ -197,6 +197,30 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
     }
 
     [Fact]
+    public async Task A_vps_whose_sshd_dies_is_restarted_by_the_engine_and_reachable_again()
+    {
+        await RequireSshdImageAsync();
+        using var cts = DockerFixture.Timeout(120);
+        await using var cluster = await TestCluster.StartAsync();
+        var identity = NewKey("id", out var pub);
+        var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
+        var config = SshConfig(cluster, vps.TaskId, identity);
+        var name = VpsContainerSpec.ContainerName(vps.TaskId);
+        var startedBefore = (await docker.Client.InspectContainerAsync(name, cts.Token))!.State!.StartedAt;
+
+        // sshd is the container's main process: ending it ends the container, and the restart policy brings it back.
+        await docker.Client.RunExecAsync(name, ["sh", "-c", "kill 1"], cts.Token);
+
+        await Eventually.TrueAsync(async () => (await docker.Client.InspectContainerAsync(name))!.State is { Running: true } s && s.StartedAt != startedBefore,
+            TimeSpan.FromSeconds(30), "container restarted by the engine");
+        await Eventually.TrueAsync(async () => (await Ssh(config, vps.TaskId, "echo back", cts.Token)).Stdout == "back\n",
+            TimeSpan.FromSeconds(30), "ssh works again after the restart");
+        var t = await cluster.Client.GetTaskAsync(vps.TaskId, cts.Token);
+        Assert.Equal(RiverTaskStatus.Running, t.Status);
+        Assert.Equal(VpsContainerSpec.PublishedSshPort(await docker.Client.InspectContainerAsync(name, cts.Token)), t.SshPort);
+    }
+
+    [Fact]
     public async Task Ten_concurrent_ssh_sessions_all_succeed()
     {
         await RequireSshdImageAsync();
