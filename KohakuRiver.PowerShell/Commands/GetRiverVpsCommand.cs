@@ -29,6 +29,8 @@ public sealed class GetRiverVpsCommand : RiverClientCmdlet
         var keys = VpsKeyFiles.KeyDirectory(ProcessVariable);
         if (TaskId is not { Length: > 0 })
         {
+            // An object piped in without a TaskId asks for no VPS in particular: it must not list them all.
+            if (MyInvocation.ExpectingInput) return;
             try
             {
                 foreach (var t in Await(ct => client.GetVpsAsync(Active, ct)))
