@@ -7,21 +7,34 @@
     Author               = 'KohakuRiver for PowerShell'
     CompanyName          = 'KohakuRiver for PowerShell'
     Copyright            = '(c) KohakuRiver for PowerShell contributors'
-    Description          = 'Typed cmdlets for a KohakuRiver cluster: submit tasks and parameter sweeps, wait for them, read their output, stop, suspend and resume them, and list nodes.'
+    Description          = 'Typed cmdlets for a KohakuRiver cluster: submit tasks and parameter sweeps, wait for them, read their output, stop, suspend and resume them, list nodes, build and publish environments, and run VPSs reached over SSH.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredAssemblies   = @('KohakuRiver.Core.dll')
     FormatsToProcess     = @('KohakuRiver.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-RiverCluster'
+        'Connect-RiverVps'
         'Disconnect-RiverCluster'
         'Get-RiverCluster'
+        'Get-RiverEnvironment'
         'Get-RiverHealth'
         'Get-RiverNode'
         'Get-RiverTask'
+        'Get-RiverVps'
+        'Get-RiverVpsSshConfig'
+        'Invoke-RiverEnvironmentCommand'
+        'New-RiverEnvironment'
+        'New-RiverVps'
+        'Publish-RiverEnvironment'
         'Receive-RiverTaskOutput'
+        'Remove-RiverEnvironment'
+        'Restart-RiverVps'
         'Resume-RiverTask'
+        'Start-RiverEnvironment'
+        'Stop-RiverEnvironment'
         'Stop-RiverTask'
+        'Stop-RiverVps'
         'Submit-RiverTask'
         'Suspend-RiverTask'
         'Wait-RiverTask'
@@ -31,7 +44,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('cluster', 'scheduler', 'sweep', 'docker', 'hpc')
+            Tags = @('cluster', 'scheduler', 'sweep', 'docker', 'hpc', 'ssh', 'vps')
         }
     }
 }

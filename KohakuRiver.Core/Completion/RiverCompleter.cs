@@ -35,20 +35,56 @@ public sealed class RiverCompleter(Func<RiverClient?> client, CompletionCache? c
             $"{n.Status.ToString().ToLowerInvariant()}, {n.AvailableCores} of {n.TotalCores} cores free")).ToList();
     });
 
+    /// <summary>Environment names: the published ones and those with a container on the host (either list may be
+    /// missing on an older host, or fail; what the other has is still offered).</summary>
     public IReadOnlyList<CompletionItem> CompleteEnvironments(string? word) => Complete("environments", word, async (c, ct) =>
     {
-        Dictionary<string, Wire.EnvironmentTarballs> published;
+        var containersCall = Attempt(c.GetEnvironmentContainersAsync(ct));
+        var publishedCall = Attempt(c.GetPublishedEnvironmentsAsync(ct));
+        var (containers, containersError) = await containersCall.ConfigureAwait(false);
+        var (published, publishedError) = await publishedCall.ConfigureAwait(false);
+        // Nothing came back and something went wrong (not merely a list this host lacks): let Complete offer
+        // nothing without remembering it, so the next Tab asks again.
+        if (containers is null && published is null && (containersError ?? publishedError) is { } error &&
+            (containersError is { Kind: not RiverErrorKind.NotFound } || publishedError is { Kind: not RiverErrorKind.NotFound }))
+            throw error;
+        var merged = Environments.EnvironmentView.Merge(containers ?? [], published ?? new Dictionary<string, Wire.EnvironmentTarballs>());
+        return merged.Select(e => new CompletionCandidate(e.Environment, e.Environment, EnvironmentTip(e))).ToList();
+    });
+
+    /// <summary>Task ids of the VPSs that are still active, newest first.</summary>
+    public IReadOnlyList<CompletionItem> CompleteVpsTaskIds(string? word) => Complete("vps", word, async (c, ct) =>
+    {
+        var vpss = await c.GetVpsAsync(activeOnly: true, ct).ConfigureAwait(false);
+        return vpss.Select(t =>
+        {
+            var id = t.TaskId.ToString(CultureInfo.InvariantCulture);
+            return new CompletionCandidate(id, $"{id} ({t.Status.ToWire()})",
+                $"VPS {(string.IsNullOrEmpty(t.Name) ? "" : t.Name + " ")}{t.Status.ToWire()}{(t.NodeName is null ? "" : " on " + t.NodeName)}" +
+                (t.Environment is null ? "" : $", environment {t.Environment}"));
+        }).ToList();
+    });
+
+    private static string EnvironmentTip(Environments.RiverEnvironment e)
+    {
+        var parts = new List<string>();
+        if (e.IsPublished) parts.Add($"published {e.Versions} version(s), newest {e.LatestTimestamp:u}");
+        if (e.HasContainer) parts.Add($"host container {e.Status}");
+        return $"environment {e.Environment}: {string.Join("; ", parts)}";
+    }
+
+    // One list missing (an older host) or failing (the host's Docker engine is down) still leaves the other to offer.
+    private static async Task<(T? Value, RiverApiException? Error)> Attempt<T>(Task<T> call) where T : class
+    {
         try
         {
-            published = await c.GetPublishedEnvironmentsAsync(ct).ConfigureAwait(false);
+            return (await call.ConfigureAwait(false), null);
         }
-        catch (RiverApiException e) when (e.Kind == RiverErrorKind.NotFound)
+        catch (RiverApiException e)
         {
-            // A host from before environments existed has no list: nothing to offer.
-            return [];
+            return (null, e);
         }
-        return published.Keys.Order(StringComparer.Ordinal).Select(n => new CompletionCandidate(n, n, $"environment {n}")).ToList();
-    });
+    }
 
     private IReadOnlyList<CompletionItem> Complete(string kind, string? word,
         Func<RiverClient, CancellationToken, Task<List<CompletionCandidate>>> fetch)

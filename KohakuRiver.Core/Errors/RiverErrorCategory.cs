@@ -19,6 +19,7 @@ public enum RiverErrorCategory
     AuthenticationError,
     LimitsExceeded,
     FromStdErr,
+    PermissionDenied,
 }
 
 /// <summary>What a failure is about, so that "not found" can say what was not found.</summary>
@@ -29,6 +30,7 @@ public enum RiverObjectKind
     Batch,
     Environment,
     Cluster,
+    Vps,
 }
 
 /// <summary>How a failure should be reported: PowerShell's ErrorId, category, message, a hint, and whether it

@@ -1,7 +1,10 @@
 using System.Net;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Connection;
+using KohakuRiver.Core.Environments;
+using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Sweeps;
+using KohakuRiver.Core.Vps;
 
 namespace KohakuRiver.Core.Errors;
 
@@ -25,6 +28,14 @@ public static class RiverErrorMapper
     public const string Timeout = "RiverTimeout";
     public const string Unexpected = "RiverUnexpectedError";
     public const string TaskStandardError = "RiverTaskStandardError";
+    public const string EnvironmentCommandFailed = "RiverEnvironmentCommandFailed";
+    public const string SshTunnelFailed = "RiverSshTunnelFailed";
+    public const string SshClientNotFound = "RiverSshClientNotFound";
+    public const string SshPublicKeyNotFound = "RiverSshPublicKeyNotFound";
+    public const string VpsCreationFailed = "RiverVpsCreationFailed";
+    public const string FileNotFound = "RiverFileNotFound";
+    public const string FileAccessDenied = "RiverFileAccessDenied";
+    public const string FileAccessFailed = "RiverFileAccessFailed";
 
     public static string NotFoundId(RiverObjectKind kind) => $"River{kind}NotFound";
 
@@ -46,6 +57,32 @@ public static class RiverErrorMapper
                     "Fix or delete the file, or run Connect-RiverCluster -Save to write it again.", StopsCommand: true);
             case KeyNotFoundException:
                 return new(NotFoundId(kind), RiverErrorCategory.ObjectNotFound, error.Message, null, StopsCommand: false);
+            case EnvironmentCommandFailedException:
+                // As PowerShell reports a native command's non-zero exit: the output is written, this only says it failed.
+                return new(EnvironmentCommandFailed, RiverErrorCategory.NotSpecified, error.Message,
+                    "The result object (ExitCode, Stdout, Stderr) was written before this error; -ErrorAction Ignore keeps only it.", StopsCommand: false);
+            case SshTunnelException tunnel:
+                return new(SshTunnelFailed, RiverErrorCategory.ConnectionError,
+                    tunnel.RefusedByProxy ? $"the host's SSH proxy refused the tunnel: {error.Message}" : error.Message,
+                    tunnel.RefusedByProxy ? null : $"Check that the host's SSH proxy is reachable; its port is -ProxyPort or $env:{SshProxyAddress.PortVariable} (default {SshProxyAddress.DefaultPort}).",
+                    StopsCommand: false);
+            case SshClientNotFoundException:
+                return new(SshClientNotFound, RiverErrorCategory.ObjectNotFound, error.Message,
+                    "Install the OpenSSH client (apt install openssh-client; on Windows the OpenSSH.Client capability) and make sure 'ssh' is on PATH.", StopsCommand: true);
+            case SshPublicKeyNotFoundException:
+                return new(SshPublicKeyNotFound, RiverErrorCategory.ObjectNotFound, error.Message,
+                    "Give -PublicKey <key line>, -PublicKeyPath <file.pub> or -GenerateKey (or -NoSsh for a VPS without SSH).", StopsCommand: false);
+            case VpsNotReachableException:
+                return new(ConflictId(RiverObjectKind.Vps), RiverErrorCategory.InvalidOperation, error.Message, null, StopsCommand: false);
+            case VpsCreationFailedException:
+                return new(VpsCreationFailed, RiverErrorCategory.InvalidOperation, error.Message,
+                    "Get-RiverTask <id> shows its error; the environment must provide sshd unless -NoSsh is given.", StopsCommand: false);
+            case FileNotFoundException or DirectoryNotFoundException:
+                return new(FileNotFound, RiverErrorCategory.ObjectNotFound, error.Message, null, StopsCommand: false);
+            case UnauthorizedAccessException:
+                return new(FileAccessDenied, RiverErrorCategory.PermissionDenied, error.Message, null, StopsCommand: false);
+            case IOException:
+                return new(FileAccessFailed, RiverErrorCategory.ResourceUnavailable, error.Message, null, StopsCommand: false);
             case SweepException:
                 return new(SweepInvalid, RiverErrorCategory.InvalidData, error.Message, null, StopsCommand: false);
             case FormatException or ArgumentException:

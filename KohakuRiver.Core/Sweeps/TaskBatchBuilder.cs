@@ -61,21 +61,27 @@ public sealed class TaskBatchBuilder
     /// <summary>Points offered so far, accepted or not (numbers the points in error messages).</summary>
     public int PointsSeen => _points;
 
-    /// <summary>Adds the tasks of one piped point (one, or one per grid point). All or nothing for the point.</summary>
-    public int AddPoint(SweepPoint point)
+    /// <summary>
+    /// Adds the tasks of one piped point (one, or one per grid point). All or nothing for the point.
+    /// <paramref name="environment"/> is the environment the point itself names (an environment object piped in binds
+    /// -Environment by property name): it replaces the template's for this point's tasks, unless the template runs an
+    /// image, which the user asked for explicitly and which wins.
+    /// </summary>
+    public int AddPoint(SweepPoint point, string? environment = null)
     {
         ArgumentNullException.ThrowIfNull(point);
         point.WithIndex(++_points);
+        var pointEnvironment = string.IsNullOrWhiteSpace(environment) || _template.Image is not null ? null : environment.Trim();
         if (_grid is null)
         {
-            _specs.Add(Fill(point, null));
+            _specs.Add(WithEnvironment(Fill(point, null), pointEnvironment));
             return 1;
         }
         foreach (var name in _grid.Names)
             if (point.TryGetValue(name, out _))
                 throw new SweepException($"{point.Description} and -Sweep both give '{name}'; give each parameter once");
         var added = new List<SubmitRequest>();
-        foreach (var gridPoint in _grid.Points()) added.Add(Fill(point, gridPoint));
+        foreach (var gridPoint in _grid.Points()) added.Add(WithEnvironment(Fill(point, gridPoint), pointEnvironment));
         _specs.AddRange(added);
         return added.Count;
     }
@@ -96,6 +102,12 @@ public sealed class TaskBatchBuilder
     }
 
     public BatchSubmitRequest Build() => new() { Tasks = _specs };
+
+    private static SubmitRequest WithEnvironment(SubmitRequest spec, string? environment)
+    {
+        if (environment is not null) spec.ContainerName = environment;
+        return spec;
+    }
 
     private SubmitRequest Literal() => new()
     {

@@ -58,8 +58,9 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
     [MemorySizeTransformation]
     public long Memory { get; set; }
 
-    /// <summary>The environment (image <c>kohakuriver/NAME:base</c>).</summary>
-    [Parameter]
+    /// <summary>The environment (image <c>kohakuriver/NAME:base</c>). An object piped in with an Environment property
+    /// (Get-RiverEnvironment's, a task's, a CSV column) sets it for that object's tasks, unless -Image is given.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     public string? Environment { get; set; }
 
@@ -120,7 +121,8 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
             var point = item as PSObject ?? PSObject.AsPSObject(item);
             try
             {
-                _builder!.AddPoint(ToPoint(point));
+                // Environment is the command line's, or (bound by property name) this object's.
+                _builder!.AddPoint(ToPoint(point), Environment);
             }
             catch (SweepException e)
             {

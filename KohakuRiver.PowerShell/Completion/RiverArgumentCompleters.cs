@@ -40,8 +40,14 @@ public sealed class NodeNameCompleter : RiverArgumentCompleter
     protected override IReadOnlyList<CompletionItem> Complete(RiverCompleter completer, string word) => completer.CompleteNodeNames(word);
 }
 
-/// <summary>Completes environment names; offers nothing while the host has no environment list.</summary>
+/// <summary>Completes environment names: published ones and those with a host container.</summary>
 public sealed class EnvironmentCompleter : RiverArgumentCompleter
 {
     protected override IReadOnlyList<CompletionItem> Complete(RiverCompleter completer, string word) => completer.CompleteEnvironments(word);
+}
+
+/// <summary>Completes the task ids of active VPSs.</summary>
+public sealed class VpsTaskIdCompleter : RiverArgumentCompleter
+{
+    protected override IReadOnlyList<CompletionItem> Complete(RiverCompleter completer, string word) => completer.CompleteVpsTaskIds(word);
 }

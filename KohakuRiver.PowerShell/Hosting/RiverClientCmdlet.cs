@@ -10,6 +10,7 @@ namespace KohakuRiver.PowerShell.Hosting;
 public abstract class RiverClientCmdlet : RiverCmdlet
 {
     private RiverClient? _client;
+    private RiverClusterConnection? _connection;
 
     /// <summary>The cluster to use instead of the default (from Connect-RiverCluster or Get-RiverCluster).</summary>
     [Parameter]
@@ -17,20 +18,23 @@ public abstract class RiverClientCmdlet : RiverCmdlet
     public RiverClusterConnection? Cluster { get; set; }
 
     /// <summary>The client of the resolved cluster; resolved on first use, so -WhatIf never needs a host.</summary>
-    protected RiverClient Client
+    protected RiverClient Client => _client ??= RiverSession.ClientFor(Connection);
+
+    /// <summary>The resolved cluster itself (its address and token), for what goes beside the API: the SSH proxy.</summary>
+    protected RiverClusterConnection Connection
     {
         get
         {
-            if (_client is not null) return _client;
+            if (_connection is not null) return _connection;
             try
             {
-                _client = RiverSession.ClientFor(RiverSession.Resolve(Cluster));
+                _connection = RiverSession.Resolve(Cluster);
             }
             catch (Exception e) when (e is RiverNotConnectedException or ClientConfigException)
             {
                 ThrowRiverError(e, Cluster);
             }
-            return _client!;
+            return _connection!;
         }
     }
 

@@ -42,6 +42,20 @@ public abstract class RiverCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Runs one async call that returns nothing to completion on the thread pool.</summary>
+    protected void Await(Func<CancellationToken, Task> call) => Await(async ct =>
+    {
+        await call(ct).ConfigureAwait(false);
+        return true;
+    });
+
+    /// <summary>A path as the user typed it, made absolute against PowerShell's current location (not the process's),
+    /// with <c>~</c> expanded.</summary>
+    protected string ResolveUserPath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>The process environment (a cmdlet's own Environment parameter hides System.Environment).</summary>
+    protected static string? ProcessVariable(string name) => System.Environment.GetEnvironmentVariable(name);
+
     /// <summary>Writes the error for one bad item and lets the pipeline go on, unless nothing more can succeed.</summary>
     protected void WriteRiverError(Exception error, object? target, RiverObjectKind kind = RiverObjectKind.Task)
     {

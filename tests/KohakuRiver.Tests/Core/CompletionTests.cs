@@ -103,4 +103,62 @@ public sealed class CompletionTests
         }).Client();
         Assert.Equal(["busybox", "pytorch"], new RiverCompleter(() => with).CompleteEnvironments("").Select(i => i.CompletionText));
     }
+
+    [Fact]
+    public void Environments_come_from_the_published_list_and_the_host_containers_together()
+    {
+        var host = new FakeHost()
+            .On("GET /api/docker/host/containers", _ => FakeHost.Json(new List<EnvironmentContainer>
+            {
+                new() { Environment = "scratch", Status = "exited" },
+                new() { Environment = "pytorch", Status = "running" },
+            }, RiverJsonContext.Default.ListEnvironmentContainer))
+            .On("GET /api/docker/list", _ => FakeHost.Json(new Dictionary<string, EnvironmentTarballs>
+            {
+                ["pytorch"] = new() { LatestTimestamp = 1_700_000_000, AllVersions = [new() { Timestamp = 1_700_000_000 }] },
+                ["cuda"] = new() { LatestTimestamp = 1_600_000_000 },
+            }, RiverJsonContext.Default.DictionaryStringEnvironmentTarballs));
+        using var client = host.Client();
+
+        var items = new RiverCompleter(() => client).CompleteEnvironments("");
+
+        Assert.Equal(["cuda", "pytorch", "scratch"], items.Select(i => i.CompletionText));
+        Assert.Contains("published 1 version(s)", items[1].ToolTip);
+        Assert.Contains("host container running", items[1].ToolTip);
+        Assert.DoesNotContain("published", items[2].ToolTip);
+    }
+
+    [Fact]
+    public void A_failing_list_leaves_the_other_and_when_both_fail_nothing_is_remembered()
+    {
+        var containersUp = false;
+        var host = new FakeHost()
+            .On("GET /api/docker/host/containers", _ => containersUp
+                ? FakeHost.Json(new List<EnvironmentContainer> { new() { Environment = "scratch" } }, RiverJsonContext.Default.ListEnvironmentContainer)
+                : FakeHost.Error(HttpStatusCode.ServiceUnavailable, "the host's Docker engine is unreachable"))
+            .On("GET /api/docker/list", _ => FakeHost.Error(HttpStatusCode.InternalServerError, "disk"));
+        using var client = host.Client();
+        var completer = new RiverCompleter(() => client);
+
+        Assert.Empty(completer.CompleteEnvironments(""));
+        containersUp = true;
+        Assert.Equal(["scratch"], completer.CompleteEnvironments("").Select(i => i.CompletionText));
+        Assert.Equal(4, host.Requests.Count);
+    }
+
+    [Fact]
+    public void VPS_ids_come_from_the_active_VPS_list()
+    {
+        var host = new FakeHost().On("GET /api/vps/status", _ => FakeHost.Json(new List<RiverTask>
+        {
+            new() { TaskId = 7205759403792793700, TaskType = "vps", Status = RiverTaskStatus.Running, NodeName = "gpu-a", Name = "dev", Environment = "py312" },
+        }, RiverJsonContext.Default.ListRiverTask));
+        using var client = host.Client();
+
+        var item = Assert.Single(new RiverCompleter(() => client).CompleteVpsTaskIds("72"));
+
+        Assert.Equal("7205759403792793700", item.CompletionText);
+        Assert.Contains("VPS dev running on gpu-a, environment py312", item.ToolTip);
+        Assert.Empty(new RiverCompleter(() => client).CompleteVpsTaskIds("9"));
+    }
 }

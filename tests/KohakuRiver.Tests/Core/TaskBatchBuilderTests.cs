@@ -117,4 +117,28 @@ public sealed class TaskBatchBuilderTests
         Assert.Same(specs[0].Targets, specs[1].Targets);
         Assert.Equal(4, b.TaskCount);
     }
+
+    [Fact]
+    public void An_environment_a_piped_object_names_replaces_the_templates_for_its_tasks_only()
+    {
+        var grid = SweepGrid.FromDictionary(new Hashtable { ["seed"] = new object[] { 1, 2 } });
+        var b = new TaskBatchBuilder(new TaskTemplate { Command = "train {seed}", Environment = "base" }, grid);
+        b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["lr"] = 1 }), "py312");
+        b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["lr"] = 2 }), " ");
+        b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["lr"] = 3 }));
+
+        Assert.Equal(["py312", "py312", "base", "base", "base", "base"], b.Build().Tasks.Select(t => t.ContainerName));
+    }
+
+    [Fact]
+    public void An_image_given_on_the_command_line_wins_over_a_piped_environment()
+    {
+        var b = new TaskBatchBuilder(new TaskTemplate { Command = "run", Image = "python:3.12" });
+        b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["x"] = 1 }), "py312");
+
+        var spec = Assert.Single(b.Build().Tasks);
+        Assert.Null(spec.ContainerName);
+        Assert.Equal("python:3.12", spec.RegistryImage);
+    }
 }
+

@@ -9,9 +9,12 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
 {
     public static readonly string[] Expected =
     [
-        "Connect-RiverCluster", "Disconnect-RiverCluster", "Get-RiverCluster", "Get-RiverHealth", "Get-RiverNode",
-        "Get-RiverTask", "Receive-RiverTaskOutput", "Resume-RiverTask", "Stop-RiverTask", "Submit-RiverTask",
-        "Suspend-RiverTask", "Wait-RiverTask",
+        "Connect-RiverCluster", "Connect-RiverVps", "Disconnect-RiverCluster", "Get-RiverCluster",
+        "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverTask", "Get-RiverVps",
+        "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "New-RiverEnvironment", "New-RiverVps",
+        "Publish-RiverEnvironment", "Receive-RiverTaskOutput", "Remove-RiverEnvironment", "Restart-RiverVps",
+        "Resume-RiverTask", "Start-RiverEnvironment", "Stop-RiverEnvironment", "Stop-RiverTask", "Stop-RiverVps",
+        "Submit-RiverTask", "Suspend-RiverTask", "Wait-RiverTask",
     ];
 
     private static readonly string[] CommonParameters =
@@ -50,14 +53,34 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
         Assert.Equal(typeof(string).FullName, module.Cmdlet("Receive-RiverTaskOutput").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Wire.RiverTask", module.Cmdlet("Wait-RiverTask").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Wire.RiverNode", module.Cmdlet("Get-RiverNode").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Environments.RiverEnvironment", module.Cmdlet("Get-RiverEnvironment").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Environments.EnvironmentCommandResult", module.Cmdlet("Invoke-RiverEnvironmentCommand").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Wire.PublishResult", module.Cmdlet("Publish-RiverEnvironment").OutputTypes.Single().FullName);
+        Assert.All(new[] { "New-RiverVps", "Get-RiverVps", "Stop-RiverVps", "Restart-RiverVps" },
+            n => Assert.Equal("KohakuRiver.Core.Vps.RiverVps", module.Cmdlet(n).OutputTypes.Single().FullName));
+        Assert.All(new[] { "Connect-RiverVps", "Get-RiverVpsSshConfig" },
+            n => Assert.Equal(typeof(string).FullName, module.Cmdlet(n).OutputTypes.Single().FullName));
     }
 
     [Fact]
     public void Cmdlets_that_change_things_support_WhatIf_and_Confirm()
     {
-        string[] changing = ["Stop", "Suspend", "Resume", "Disconnect", "Remove", "Restart"];
+        string[] changing = ["Stop", "Suspend", "Resume", "Disconnect", "Remove", "Restart", "Publish", "Start", "New"];
         Assert.All(module.Cmdlets.Where(c => changing.Contains(c.Verb)), c => Assert.True(c.SupportsShouldProcess, $"{c.Name} supports ShouldProcess"));
-        Assert.Equal(4, module.Cmdlets.Count(c => c.SupportsShouldProcess));
+        Assert.Equal(12, module.Cmdlets.Count(c => c.SupportsShouldProcess));
+    }
+
+    [Fact]
+    public void What_cannot_be_undone_asks_first()
+    {
+        static string Impact(CmdletDescription c) => c.Type.GetCustomAttributesData()
+            .Single(a => a.AttributeType.FullName == "System.Management.Automation.CmdletAttribute").NamedArguments
+            .Where(n => n.MemberName == "ConfirmImpact").Select(n => n.TypedValue.Value?.ToString()).SingleOrDefault() ?? "<default>";
+        // ConfirmImpact's values: None 0, Low 1, Medium 2, High 3; High prompts at the default $ConfirmPreference.
+        Assert.Equal("3", Impact(module.Cmdlet("Remove-RiverEnvironment")));
+        Assert.Equal("3", Impact(module.Cmdlet("Stop-RiverVps")));
+        Assert.All(module.Cmdlets.Where(c => c.SupportsShouldProcess && c.Name is not ("Remove-RiverEnvironment" or "Stop-RiverVps")),
+            c => Assert.NotEqual("3", Impact(c)));
     }
 
     [Fact]
@@ -72,7 +95,15 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
                 Assert.True(positions.Count == positions.Distinct().Count(), $"{c.Name} [{set}] positions {string.Join(",", positions)} are distinct");
                 Assert.True(members.Count(m => m.Meta.ByValue) <= 1, $"{c.Name} [{set}] has at most one ValueFromPipeline parameter");
             });
-            if (c.DefaultSet is { } d) Assert.Contains(d, c.SetNames);
+            if (c.DefaultSet is { } d && !c.DeclaredSetNames.Contains(d))
+            {
+                // A default set no parameter names (New-RiverVps's "no key option") is chosen when none of the other
+                // sets' own parameters is given: so each other set must have a mandatory parameter of its own, which
+                // also catches a misspelt DefaultParameterSetName.
+                Assert.All(c.DeclaredSetNames, set => Assert.True(
+                    c.Parameters.Any(p => p.Sets.Any(s => s.Set == set && s.Mandatory) && !p.InAllSets && p.Sets.Count == 1),
+                    $"{c.Name}: set {set} has a mandatory parameter of its own, so the unnamed default set {d} is told apart"));
+            }
         });
     }
 
@@ -117,13 +148,15 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
         {
             var type = p.CompleterType;
             Assert.True(type is not null, $"{c.Name} -{p.Name} has an argument completer");
-            Assert.Equal(expected[p.Name], type!.Name);
+            // The VPS cmdlets offer the ids of active VPSs rather than every task.
+            var wanted = p.Name == "TaskId" && c.Noun.StartsWith("RiverVps", StringComparison.Ordinal) ? "VpsTaskIdCompleter" : expected[p.Name];
+            Assert.True(wanted == type!.Name, $"{c.Name} -{p.Name} completes with {wanted}, not {type.Name}");
             Assert.True(ModuleMetadata.DerivesFrom(type, completer.FullName!));
             Assert.Contains(type.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter");
             Assert.NotNull(type.GetConstructor(Type.EmptyTypes));
             checkedCount++;
         }
-        Assert.Equal(10, checkedCount);
+        Assert.Equal(24, checkedCount);
     }
 
     [Fact]

@@ -30,15 +30,21 @@ public sealed record CmdletDescription(Type Type, string Verb, string Noun, bool
 {
     public string Name => $"{Verb}-{Noun}";
 
-    /// <summary>The parameter sets: the named ones, or the one implicit set when none is named.</summary>
+    /// <summary>The parameter sets: the named ones, or the one implicit set when none is named. As in PowerShell's
+    /// binder, the default set exists even when no parameter names it (a set of the all-sets parameters only).</summary>
     public IReadOnlyList<string> SetNames
     {
         get
         {
             var named = Parameters.SelectMany(p => p.Sets).Select(s => s.Set).Where(s => s != CmdletParameter.AllSets).Distinct().ToList();
+            if (DefaultSet is { } d && named.Count > 0 && !named.Contains(d)) named.Insert(0, d);
             return named.Count > 0 ? named : [CmdletParameter.AllSets];
         }
     }
+
+    /// <summary>Sets some parameter names explicitly (not the implicit default one).</summary>
+    public IReadOnlyList<string> DeclaredSetNames =>
+        Parameters.SelectMany(p => p.Sets).Select(s => s.Set).Where(s => s != CmdletParameter.AllSets).Distinct().ToList();
 
     public IEnumerable<(CmdletParameter Parameter, ParameterInSet Meta)> InSet(string set) =>
         Parameters.Select(p => (p, p.In(set))).Where(x => x.Item2 is not null).Select(x => (x.p, x.Item2!));

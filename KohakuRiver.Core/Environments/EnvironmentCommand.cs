@@ -1,0 +1,102 @@
+using System.Net;
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Wire;
+
+namespace KohakuRiver.Core.Environments;
+
+/// <summary>
+/// What <c>Invoke-RiverEnvironmentCommand</c> returns: the command's exit code and its whole stdout and stderr, and
+/// which environment and command they came from. <see cref="Environment"/> lets it pipe on to Publish-RiverEnvironment.
+/// </summary>
+public sealed class EnvironmentCommandResult
+{
+    public string Environment { get; init; } = "";
+
+    /// <summary>The command as given: the shell command line, or the arguments joined by spaces.</summary>
+    public string CommandLine { get; init; } = "";
+
+    public int ExitCode { get; init; }
+
+    public string Stdout { get; init; } = "";
+
+    public string Stderr { get; init; } = "";
+
+    public bool Succeeded => ExitCode == 0;
+
+    public override string ToString() => $"{Environment}: exit {ExitCode}";
+}
+
+/// <summary>The command ran and exited with a code other than 0; the result (with its output) is in <see cref="Result"/>.</summary>
+public sealed class EnvironmentCommandFailedException(EnvironmentCommandResult result)
+    : Exception($"'{Shorten(result.CommandLine)}' in environment '{result.Environment}' exited with {result.ExitCode}" +
+                (string.IsNullOrWhiteSpace(result.Stderr) ? "" : ": " + LastLine(result.Stderr)))
+{
+    public EnvironmentCommandResult Result { get; } = result;
+
+    private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
+
+    private static string LastLine(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "" : Shorten(lines[^1]);
+    }
+}
+
+/// <summary>One-shot commands in an environment's host container.</summary>
+public static class EnvironmentCommand
+{
+    /// <summary>The host's limit on one command (it answers 504 after it).</summary>
+    public const int MaxTimeoutSeconds = 3600;
+
+    /// <summary>
+    /// The request for a shell command line (run with <c>/bin/sh -c</c>) or an argument vector (run as is): exactly one
+    /// of them. <paramref name="timeoutSeconds"/> null leaves the host's default (600 s).
+    /// </summary>
+    public static EnvironmentExecRequest BuildRequest(string? command, IReadOnlyList<string>? arguments, int? timeoutSeconds)
+    {
+        var hasArguments = arguments is { Count: > 0 };
+        if (hasArguments == !string.IsNullOrWhiteSpace(command))
+            throw new ArgumentException(hasArguments
+                ? "give either a command line or an argument list, not both"
+                : "give a command line (-Command) or an argument list (-ArgumentList)");
+        if (hasArguments && arguments!.Any(a => a is null))
+            throw new ArgumentException("the argument list holds a null");
+        if (timeoutSeconds is < 1 or > MaxTimeoutSeconds)
+            throw new ArgumentOutOfRangeException(nameof(timeoutSeconds), timeoutSeconds, $"the timeout is 1 to {MaxTimeoutSeconds} seconds");
+        return new EnvironmentExecRequest
+        {
+            Command = hasArguments ? null : command,
+            Arguments = hasArguments ? [.. arguments!] : null,
+            TimeoutSeconds = timeoutSeconds,
+        };
+    }
+
+    /// <summary>
+    /// Runs the command and returns its result whatever its exit code (the caller decides what a failure means). A
+    /// command that outlives its timeout is a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static async Task<EnvironmentCommandResult> InvokeAsync(RiverClient client, string environment, EnvironmentExecRequest request,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(request);
+        EnvironmentNames.Validate(environment);
+        EnvironmentExecResult answer;
+        try
+        {
+            answer = await client.InvokeEnvironmentCommandAsync(environment, request, ct).ConfigureAwait(false);
+        }
+        catch (RiverApiException e) when (e.StatusCode == HttpStatusCode.GatewayTimeout)
+        {
+            throw new TimeoutException(e.Detail, e);
+        }
+        return new EnvironmentCommandResult
+        {
+            Environment = environment,
+            CommandLine = request.Arguments is { } a ? string.Join(' ', a) : request.Command ?? "",
+            ExitCode = answer.ExitCode,
+            Stdout = answer.Stdout,
+            Stderr = answer.Stderr,
+        };
+    }
+}
