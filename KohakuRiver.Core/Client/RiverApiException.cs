@@ -18,12 +18,16 @@ public enum RiverErrorKind
 /// server's <c>detail</c>.</summary>
 public sealed class RiverApiException : Exception
 {
-    public RiverApiException(HttpStatusCode? statusCode, string detail, Exception? inner = null)
+    public RiverApiException(HttpStatusCode? statusCode, string detail, Exception? inner = null, string? responseBody = null)
         : base(statusCode is { } code ? $"{(int)code} {code}: {detail}" : detail, inner)
     {
         StatusCode = statusCode;
         Detail = detail;
+        ResponseBody = responseBody;
     }
+
+    /// <summary>The whole error body, for answers that carry more than the detail (a failed VPS's state, say).</summary>
+    public string? ResponseBody { get; }
 
     public HttpStatusCode? StatusCode { get; }
     public string Detail { get; }

@@ -202,11 +202,12 @@ public sealed partial class RiverClient : IDisposable
         if (response.IsSuccessStatusCode) return response;
         using (response)
         {
-            throw new RiverApiException(response.StatusCode, await ReadDetailAsync(response, ct).ConfigureAwait(false));
+            var (detail, body) = await ReadDetailAsync(response, ct).ConfigureAwait(false);
+            throw new RiverApiException(response.StatusCode, detail, responseBody: body);
         }
     }
 
-    private static async Task<string> ReadDetailAsync(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<(string Detail, string? Body)> ReadDetailAsync(HttpResponseMessage response, CancellationToken ct)
     {
         string text;
         try
@@ -215,17 +216,17 @@ public sealed partial class RiverClient : IDisposable
         }
         catch (HttpRequestException)
         {
-            return response.ReasonPhrase ?? "no detail";
+            return (response.ReasonPhrase ?? "no detail", null);
         }
         try
         {
             var error = JsonSerializer.Deserialize(text, RiverJsonContext.Default.ErrorResponse);
-            if (!string.IsNullOrEmpty(error?.Detail)) return error.Detail;
+            if (!string.IsNullOrEmpty(error?.Detail)) return (error.Detail, text);
         }
         catch (JsonException)
         {
         }
-        return string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "no detail" : text.Trim();
+        return (string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "no detail" : text.Trim(), text);
     }
 
     public void Dispose()

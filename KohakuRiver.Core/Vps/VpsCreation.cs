@@ -65,7 +65,7 @@ public static class VpsCreation
         {
             return await client.NewVpsAsync(request, ct).ConfigureAwait(false);
         }
-        catch (RiverApiException e) when (e.StatusCode == HttpStatusCode.UnprocessableEntity && TryReadCreated(e.Detail) is { TaskId: > 0 } failed)
+        catch (RiverApiException e) when (e.StatusCode == HttpStatusCode.UnprocessableEntity && TryReadCreated(e.ResponseBody ?? e.Detail) is { TaskId: > 0 } failed)
         {
             throw new VpsCreationFailedException(failed.TaskId,
                 string.IsNullOrWhiteSpace(failed.Message) ? $"VPS {failed.TaskId} is {failed.Status.ToWire()}" : failed.Message, e);

@@ -136,4 +136,6 @@ public sealed class ClusterHealth
     [JsonPropertyName("pendingTasks")] public int PendingTasks { get; set; }
     [JsonPropertyName("runningTasks")] public int RunningTasks { get; set; }
     [JsonPropertyName("lastUpdated")] public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>Where the host's SSH proxy listens (same host name as the API).</summary>
+    [JsonPropertyName("sshProxyPort")] public int? SshProxyPort { get; set; }
 }

@@ -40,6 +40,8 @@ public sealed class VpsCreateResponse
     public string? SshPrivateKey { get; set; }
     public string? SshPublicKey { get; set; }
     public string Message { get; set; } = "";
+    /// <summary>Set on a 422 (the VPS was made but failed to come up): the error's text, as in every error body.</summary>
+    public string? Detail { get; set; }
 }
 
 /// <summary>A runner's answer to a VPS restart: where sshd now listens.</summary>

@@ -41,7 +41,7 @@ public sealed class ConnectRiverVpsCommand : RiverClientCmdlet
     [ValidateNotNullOrEmpty]
     public string? Command { get; set; }
 
-    /// <summary>The host's SSH proxy port (default $env:KOHAKURIVER_SSH_PROXY_PORT, else 8002).</summary>
+    /// <summary>The host's SSH proxy port (default $env:KOHAKURIVER_SSH_PROXY_PORT, else what the host reports, else 8002).</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
     public int ProxyPort { get; set; }
@@ -62,8 +62,8 @@ public sealed class ConnectRiverVpsCommand : RiverClientCmdlet
                 options = new VpsSshSessionOptions
                 {
                     SshPath = ssh,
-                    Proxy = SshProxyAddress.For(connection.Uri, MyInvocation.BoundParameters.ContainsKey(nameof(ProxyPort)) ? ProxyPort : null,
-                        ProcessVariable),
+                    Proxy = Await(ct => SshProxyAddress.ResolveAsync(client, connection.Uri,
+                        MyInvocation.BoundParameters.ContainsKey(nameof(ProxyPort)) ? ProxyPort : null, ProcessVariable, ct)),
                     TaskId = id,
                     Token = connection.GetToken(),
                     User = User,

@@ -37,7 +37,7 @@ public sealed class GetRiverVpsSshConfigCommand : RiverClientCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdentityFile { get; set; }
 
-    /// <summary>The host's SSH proxy port (default $env:KOHAKURIVER_SSH_PROXY_PORT, else 8002).</summary>
+    /// <summary>The host's SSH proxy port (default $env:KOHAKURIVER_SSH_PROXY_PORT, else what the host reports, else 8002).</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
     public int ProxyPort { get; set; }
@@ -54,6 +54,8 @@ public sealed class GetRiverVpsSshConfigCommand : RiverClientCmdlet
                 var client = Client;
                 // Only a VPS gets an entry: an unknown id or another kind of task is reported here, not at ssh time.
                 Await(ct => VpsLookup.GetAsync(client, id, ct));
+                var proxy = Await(ct => SshProxyAddress.ResolveAsync(client, connection.Uri,
+                    MyInvocation.BoundParameters.ContainsKey(nameof(ProxyPort)) ? ProxyPort : null, ProcessVariable, ct));
                 WriteObject(VpsSshConfig.Prepare(new VpsSshConfigRequest
                 {
                     TaskId = id,
@@ -62,7 +64,7 @@ public sealed class GetRiverVpsSshConfigCommand : RiverClientCmdlet
                     IdentityFile = IdentityFile is null ? null : ResolveUserPath(IdentityFile),
                     ApiUri = connection.Uri,
                     Token = connection.GetToken(),
-                    ProxyPort = MyInvocation.BoundParameters.ContainsKey(nameof(ProxyPort)) ? ProxyPort : null,
+                    ProxyPort = proxy.Port,
                 }, ProcessVariable));
             }
             catch (Exception e) when (e is RiverApiException or KeyNotFoundException or FormatException or ArgumentException or IOException

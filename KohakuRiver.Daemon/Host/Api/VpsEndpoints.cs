@@ -50,8 +50,6 @@ public static class VpsEndpoints
             }
             var task = state.SubmitVps(body, publicKey);
             task = await state.WaitForAsync(task.TaskId, t => t.Status == RiverTaskStatus.Running && (t.SshPort is not null || t.SshKeyMode == "disabled"), wait, req.HttpContext.RequestAborted);
-            if (task.Status.IsFinal())
-                throw new ApiException(422, $"VPS {task.TaskId} {task.Status.ToWire()}: {task.ErrorMessage}");
             var node = task.NodeName is null ? null : state.Nodes().FirstOrDefault(n => n.NodeName == task.NodeName);
             var response = new VpsCreateResponse
             {
@@ -68,6 +66,13 @@ public static class VpsEndpoints
                     _ => $"VPS {task.TaskId} is {task.Status.ToWire()}",
                 },
             };
+            if (task.Status.IsFinal())
+            {
+                // Made but not up: an error (with the usual detail) that still says which task and how it ended.
+                response.Detail = $"VPS {task.TaskId} {task.Status.ToWire()}: {task.ErrorMessage}";
+                response.Message = response.Detail;
+                return ApiPipeline.Json(response, RiverJsonContext.Default.VpsCreateResponse, 422);
+            }
             return ApiPipeline.Json(response, RiverJsonContext.Default.VpsCreateResponse, 201);
         });
 

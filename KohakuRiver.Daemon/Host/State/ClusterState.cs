@@ -741,6 +741,7 @@ public sealed class ClusterState : ISshTargetResolver
             PendingTasks = pending,
             RunningTasks = running,
             LastUpdated = _time.GetUtcNow(),
+            SshProxyPort = _settings.SshProxyPort,
         };
     }
 

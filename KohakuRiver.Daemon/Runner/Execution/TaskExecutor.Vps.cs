@@ -237,6 +237,8 @@ public sealed partial class TaskExecutor
             run.Paused = false;
             var inspect = await _docker.InspectContainerAsync(id, _stopping.Token).ConfigureAwait(false);
             var port = VpsContainerSpec.PublishedSshPort(inspect);
+            // Answer once sshd greets, as creation does, so a login right after a restart works.
+            if (port is { } p) await WaitForSshBannerAsync(p, _stopping.Token).ConfigureAwait(false);
             await _host.ReportAsync(new TaskUpdateRequest { TaskId = taskId, Status = "running", StartedAt = run.StartedAt, SshPort = port }, _stopping.Token).ConfigureAwait(false);
             return port;
         }

@@ -186,6 +186,11 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
 
         var restarted = await cluster.Client.RestartVpsAsync(vps.TaskId, cts.Token);
         Assert.NotNull(restarted.SshPort);
+        // Clients find the proxy from the host's health.
+        Assert.Equal(cluster.HostSettings.SshProxyPort, (await cluster.Client.GetHealthAsync(cts.Token)).SshProxyPort);
+        var found = await KohakuRiver.Core.Vps.SshProxyAddress.ResolveAsync(cluster.Client, cluster.HostUri, null, _ => null, cts.Token);
+        Assert.Equal(("127.0.0.1", cluster.HostSettings.SshProxyPort), (found.Host, found.Port));
+        // The restart answered once sshd greets: a login right away works.
         Assert.Equal(restarted.SshPort, (await cluster.Client.GetTaskAsync(vps.TaskId, cts.Token)).SshPort);
 
         var after = await Ssh(config, vps.TaskId, "ls /root/survives", cts.Token);
@@ -274,7 +279,11 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         var failed = await Assert.ThrowsAsync<RiverApiException>(() => cluster.Client.NewVpsAsync(new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = pub }, cts.Token));
         Assert.Equal(422, (int)failed.StatusCode!);
         Assert.Contains("has no sshd", failed.Detail);
-        var t = (await cluster.Client.GetVpsAsync(false, cts.Token)).Single();
+        // The error still names the task: the client's VpsCreation turns it into a failure naming the VPS.
+        var named = await Assert.ThrowsAsync<KohakuRiver.Core.Vps.VpsCreationFailedException>(() =>
+            KohakuRiver.Core.Vps.VpsCreation.CreateAsync(cluster.Client, new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = pub }, cts.Token));
+        Assert.Contains("no sshd", named.Message);
+        var t = (await cluster.Client.GetVpsAsync(false, cts.Token)).First();
         Assert.Equal(RiverTaskStatus.Failed, t.Status);
         Assert.Contains("no sshd", t.ErrorMessage);
 
