@@ -15,6 +15,8 @@ public sealed class VpsSshConfigRequest
     public required Uri ApiUri { get; init; }
     public required string Token { get; init; }
     public int? ProxyPort { get; init; }
+    /// <summary>Hand the proxied socket to ssh (python3 + ProxyUseFdpass) instead of relaying through bash.</summary>
+    public bool FdPassing { get; init; }
 }
 
 /// <summary>
@@ -39,6 +41,6 @@ public static class VpsSshConfig
             request.User, identity, knownHosts);
         var tokenFile = SshTokenFile.Ensure(SshTokenFile.ConfigDirectory(environment), request.ApiUri, request.Token);
         OwnerOnlyFile.EnsureDirectory(keyDirectory);
-        return SshConfigEntry.Render(alias, proxy.Host, proxy.Port, request.TaskId, tokenFile, request.User, identity, knownHosts);
+        return SshConfigEntry.Render(alias, proxy.Host, proxy.Port, request.TaskId, tokenFile, request.User, identity, knownHosts, request.FdPassing);
     }
 }

@@ -42,6 +42,11 @@ public sealed class GetRiverVpsSshConfigCommand : RiverClientCmdlet
     [ValidateRange(1, 65535)]
     public int ProxyPort { get; set; }
 
+    /// <summary>Write a ProxyCommand that hands the proxied socket to ssh (needs python3 3.9+ where ssh runs): no
+    /// process copies the session's bytes, so bulk scp and rsync run faster than through the bash relay.</summary>
+    [Parameter]
+    public SwitchParameter UseFdPassing { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var id in TaskId)
@@ -65,6 +70,7 @@ public sealed class GetRiverVpsSshConfigCommand : RiverClientCmdlet
                     ApiUri = connection.Uri,
                     Token = connection.GetToken(),
                     ProxyPort = proxy.Port,
+                    FdPassing = UseFdPassing.IsPresent,
                 }, ProcessVariable));
             }
             catch (Exception e) when (e is RiverApiException or KeyNotFoundException or FormatException or ArgumentException or IOException

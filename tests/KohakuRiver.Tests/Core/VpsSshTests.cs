@@ -187,6 +187,17 @@ public sealed class VpsSshTests
         Assert.StartsWith("Host dev\n    User ubuntu\n", other);
         Assert.Contains("/dev/tcp/gpu-head/9022", other);
         Assert.DoesNotContain("IdentityFile", other);
+        Assert.DoesNotContain("ProxyUseFdpass", other);
+
+        var fd = VpsSshConfig.Prepare(new VpsSshConfigRequest
+        {
+            TaskId = 5, ApiUri = new Uri("http://gpu-head:8000/"), Token = "secret-token", ProxyPort = 9022, FdPassing = true,
+        }, env);
+        Assert.Contains("    ProxyUseFdpass yes\n", fd);
+        Assert.Contains("ProxyCommand python3 -c '", fd);
+        Assert.Contains("(\"gpu-head\",9022)", fd);
+        Assert.Contains(tokenFile, fd);
+        Assert.DoesNotContain("secret-token", fd);
     }
 
     [Fact]
