@@ -82,26 +82,7 @@ public sealed class HostStore : IDisposable
                 b.Parameters.AddWithValue("$n", tasks.Count);
                 b.ExecuteNonQuery();
             }
-            using (var cmd = _writer.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO tasks(task_id, batch_id, status, assigned_node, document) VALUES ($id, $batch, $status, $node, $doc)";
-                var id = cmd.Parameters.Add("$id", SqliteType.Integer);
-                var batch = cmd.Parameters.Add("$batch", SqliteType.Integer);
-                var status = cmd.Parameters.Add("$status", SqliteType.Text);
-                var node = cmd.Parameters.Add("$node", SqliteType.Text);
-                var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
-                cmd.Prepare();
-                foreach (var t in tasks)
-                {
-                    id.Value = t.TaskId;
-                    batch.Value = (object?)t.BatchId ?? DBNull.Value;
-                    status.Value = t.Status.ToWire();
-                    node.Value = (object?)t.NodeName ?? DBNull.Value;
-                    doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
-                    cmd.ExecuteNonQuery();
-                }
-            }
+            WriteTasks(tx, "INSERT INTO tasks(task_id, batch_id, status, assigned_node, document) VALUES ($id, $batch, $status, $node, $doc)", tasks);
             tx.Commit();
         }
     }
@@ -113,22 +94,7 @@ public sealed class HostStore : IDisposable
         lock (_writeLock)
         {
             using var tx = _writer.BeginTransaction();
-            using var cmd = _writer.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "UPDATE tasks SET status=$status, assigned_node=$node, document=$doc WHERE task_id=$id";
-            var id = cmd.Parameters.Add("$id", SqliteType.Integer);
-            var status = cmd.Parameters.Add("$status", SqliteType.Text);
-            var node = cmd.Parameters.Add("$node", SqliteType.Text);
-            var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
-            cmd.Prepare();
-            foreach (var t in tasks)
-            {
-                id.Value = t.TaskId;
-                status.Value = t.Status.ToWire();
-                node.Value = (object?)t.NodeName ?? DBNull.Value;
-                doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
-                cmd.ExecuteNonQuery();
-            }
+            WriteTasks(tx, "UPDATE tasks SET batch_id=$batch, status=$status, assigned_node=$node, document=$doc WHERE task_id=$id", tasks);
             tx.Commit();
         }
     }
@@ -148,6 +114,29 @@ public sealed class HostStore : IDisposable
             cmd.Parameters.AddWithValue("$r", JsonSerializer.Serialize(node.Registration, RiverJsonContext.Default.RegisterRequest));
             cmd.Parameters.AddWithValue("$s", node.Status == NodeStatus.Online ? "online" : "offline");
             cmd.Parameters.AddWithValue("$hb", (object?)node.LastHeartbeat?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>One prepared statement over all the tasks; the SQL names $id, $batch, $status, $node and $doc.</summary>
+    private void WriteTasks(SqliteTransaction tx, string sql, IEnumerable<RiverTask> tasks)
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+        var batch = cmd.Parameters.Add("$batch", SqliteType.Integer);
+        var status = cmd.Parameters.Add("$status", SqliteType.Text);
+        var node = cmd.Parameters.Add("$node", SqliteType.Text);
+        var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+        cmd.Prepare();
+        foreach (var t in tasks)
+        {
+            id.Value = t.TaskId;
+            batch.Value = (object?)t.BatchId ?? DBNull.Value;
+            status.Value = t.Status.ToWire();
+            node.Value = (object?)t.NodeName ?? DBNull.Value;
+            doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
             cmd.ExecuteNonQuery();
         }
     }

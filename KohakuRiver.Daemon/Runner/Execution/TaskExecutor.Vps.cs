@@ -22,17 +22,7 @@ public sealed partial class TaskExecutor
             }
             if (await PrepareAsync(run, ct).ConfigureAwait(false) is not { } image) return;
             var spec = VpsContainerSpec.Build(task, _settings, NodeName, _numa, _publishAddress);
-            string id;
-            try
-            {
-                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (e.StatusCode == 409)
-            {
-                await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
-                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
-            }
-            run.ContainerId = id;
+            var id = await CreateContainerAsync(run, spec, ct).ConfigureAwait(false);
 
             if (task.SshKeyMode != "disabled")
             {
@@ -68,15 +58,7 @@ public sealed partial class TaskExecutor
         }
         catch (Exception e)
         {
-            var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
-            _log.LogWarning("VPS {TaskId} failed: {Message}", task.TaskId, message);
-            try
-            {
-                await FinishAsync(run, RiverTaskStatus.Failed, null, message).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
+            await FailAsync(run, e).ConfigureAwait(false);
         }
     }
 

@@ -151,7 +151,7 @@ public sealed partial class TaskExecutor : IDisposable
                 return;
             }
             run.Paused = inspect.State?.Paused == true;
-            run.StartedAt = ParseDockerTime(inspect.State?.StartedAt);
+            run.StartedAt = inspect.State?.StartedAtTime;
             if (inspect.State?.Running == true)
                 _ = _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct);
             await SuperviseAsync(run).ConfigureAwait(false);
@@ -180,18 +180,7 @@ public sealed partial class TaskExecutor : IDisposable
             if (await PrepareAsync(run, ct).ConfigureAwait(false) is null) return;
             var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
 
-            string id;
-            try
-            {
-                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (e.StatusCode == 409)
-            {
-                // A leftover of an earlier attempt at this very task (same name): it is ours to replace.
-                await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
-                id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
-            }
-            run.ContainerId = id;
+            var id = await CreateContainerAsync(run, spec, ct).ConfigureAwait(false);
             if (run.KillRequested)
             {
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
@@ -209,15 +198,39 @@ public sealed partial class TaskExecutor : IDisposable
         }
         catch (Exception e)
         {
-            var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
-            _log.LogWarning("Task {TaskId} failed to run: {Message}", task.TaskId, message);
-            try
-            {
-                await FinishAsync(run, RiverTaskStatus.Failed, null, message).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
+            await FailAsync(run, e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the task's container; a leftover of an earlier attempt at this very task (same name) is ours to
+    /// replace.</summary>
+    private async Task<string> CreateContainerAsync(Run run, ContainerCreateSpec spec, CancellationToken ct)
+    {
+        string id;
+        try
+        {
+            id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == 409)
+        {
+            await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
+            id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+        }
+        run.ContainerId = id;
+        return id;
+    }
+
+    /// <summary>An unexpected failure while starting or following a task or VPS: it fails with the reason.</summary>
+    private async Task FailAsync(Run run, Exception e)
+    {
+        var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
+        _log.LogWarning("{Kind} {TaskId} failed: {Message}", run.IsVps ? "VPS" : "Task", run.Task.TaskId, message);
+        try
+        {
+            await FinishAsync(run, RiverTaskStatus.Failed, null, message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
         }
     }
 
@@ -315,9 +328,6 @@ public sealed partial class TaskExecutor : IDisposable
         foreach (var (id, at) in _tombstones)
             if (at < cutoff) _tombstones.TryRemove(id, out _);
     }
-
-    private static DateTimeOffset? ParseDockerTime(string? text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t : null;
 
     /// <summary>Stops following containers; the containers themselves run on, to be adopted by the next start.</summary>
     public void Dispose()

@@ -50,6 +50,14 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         return ProcessRunner.WritePrivate(Path.Combine(_dir, name), pair.PrivateKeyPem);
     }
 
+    /// <summary>A running VPS in the sshd environment with a fresh uploaded key, and an ssh_config that reaches it.</summary>
+    private async Task<(VpsCreateResponse Vps, string Config)> UploadedKeyVpsAsync(TestCluster c)
+    {
+        var identity = NewKey("id", out var pub);
+        var vps = await CreateAsync(c, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
+        return (vps, SshConfig(c, vps.TaskId, identity));
+    }
+
     private static async Task<VpsCreateResponse> CreateAsync(TestCluster c, VpsCreateRequest r)
     {
         var vps = await c.Client.NewVpsAsync(r);
@@ -179,9 +187,7 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         await RequireSshdImageAsync();
         using var cts = DockerFixture.Timeout(120);
         await using var cluster = await TestCluster.StartAsync();
-        var identity = NewKey("id", out var pub);
-        var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
-        var config = SshConfig(cluster, vps.TaskId, identity);
+        var (vps, config) = await UploadedKeyVpsAsync(cluster);
         Assert.Equal(0, (await Ssh(config, vps.TaskId, "touch /root/survives", cts.Token)).ExitCode);
 
         var restarted = await cluster.Client.RestartVpsAsync(vps.TaskId, cts.Token);
@@ -207,9 +213,7 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         await RequireSshdImageAsync();
         using var cts = DockerFixture.Timeout(120);
         await using var cluster = await TestCluster.StartAsync();
-        var identity = NewKey("id", out var pub);
-        var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
-        var config = SshConfig(cluster, vps.TaskId, identity);
+        var (vps, config) = await UploadedKeyVpsAsync(cluster);
         var name = VpsContainerSpec.ContainerName(vps.TaskId);
         var startedBefore = (await docker.Client.InspectContainerAsync(name, cts.Token))!.State!.StartedAt;
 
@@ -231,9 +235,7 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         await RequireSshdImageAsync();
         using var cts = DockerFixture.Timeout(120);
         await using var cluster = await TestCluster.StartAsync();
-        var identity = NewKey("id", out var pub);
-        var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
-        var config = SshConfig(cluster, vps.TaskId, identity);
+        var (vps, config) = await UploadedKeyVpsAsync(cluster);
         // One session first, so that the host key is recorded once rather than raced by ten.
         Assert.Equal(0, (await Ssh(config, vps.TaskId, "true", cts.Token)).ExitCode);
 
@@ -252,9 +254,7 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         await RequireSshdImageAsync();
         using var cts = DockerFixture.Timeout(120);
         await using var cluster = await TestCluster.StartAsync();
-        var identity = NewKey("id", out var pub);
-        var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "upload", SshPublicKey = pub });
-        var config = SshConfig(cluster, vps.TaskId, identity);
+        var (vps, config) = await UploadedKeyVpsAsync(cluster);
         Assert.Equal(0, (await Ssh(config, vps.TaskId, "echo $$ > /root/pid", cts.Token)).ExitCode);
         var node = cluster.NodeNames[0];
 
