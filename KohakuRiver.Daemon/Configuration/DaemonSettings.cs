@@ -48,6 +48,11 @@ public sealed class DaemonSettings
     public string LogsDir => Path.Combine(SharedDir, "logs");
     public string NodeName => string.IsNullOrWhiteSpace(RunnerHostname) ? System.Environment.MachineName : RunnerHostname!;
 
+    /// <summary>The environment a task or VPS runs in: the one it names, else the default; none when it names an
+    /// image of its own and no environment.</summary>
+    public string? EnvironmentFor(string? registryImage, string? containerName) =>
+        registryImage is null ? containerName ?? DefaultEnvironment : containerName;
+
     public DaemonSettings Clone()
     {
         var c = (DaemonSettings)MemberwiseClone();

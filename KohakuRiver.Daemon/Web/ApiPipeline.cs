@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -101,6 +102,12 @@ public static class ApiPipeline
             throw ApiException.BadRequest($"request body is not valid{where}: {FirstSentence(e.Message)}");
         }
     }
+
+    /// <summary>A task id in a path or query: a positive integer, else a 400 naming it.</summary>
+    public static long ParseId(string text, string what = "task id") =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw ApiException.BadRequest($"{what} '{text}' is not a positive integer");
 
     public static IResult Json<T>(T value, JsonTypeInfo<T> info, int status = 200) =>
         Results.Json(value, Relaxed(info), statusCode: status);

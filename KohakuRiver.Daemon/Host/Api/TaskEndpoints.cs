@@ -34,7 +34,7 @@ public static class TaskEndpoints
         });
 
         api.MapGet("/status/{id}", (string id, ClusterState state) =>
-            ApiPipeline.Json(state.GetTask(ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found"), RiverJsonContext.Default.RiverTask));
+            ApiPipeline.Json(state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found"), RiverJsonContext.Default.RiverTask));
 
         api.MapGet("/tasks", (HttpRequest req, HostStore store) =>
         {
@@ -44,7 +44,7 @@ public static class TaskEndpoints
                 status = TaskStatusNames.TryParse(s, out var parsed) ? parsed
                     : throw ApiException.BadRequest($"status '{s}' is not a task status; expected one of: {string.Join(", ", TaskStatusNames.AllWireNames)}");
             var node = q.TryGetValue("node", out var n) && !string.IsNullOrEmpty(n) ? n.ToString() : null;
-            long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ParseId(b!, "batch_id") : null;
+            long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ApiPipeline.ParseId(b!, "batch_id") : null;
             var limit = IntQuery(q, "limit", 100, 1, 1000);
             var offset = IntQuery(q, "offset", 0, 0, int.MaxValue);
             return ApiPipeline.Json(store.ListTasks(status, node, batch, limit, offset), RiverJsonContext.Default.ListRiverTask);
@@ -52,7 +52,7 @@ public static class TaskEndpoints
 
         api.MapGet("/tasks/{id}/wait", async (string id, HttpRequest req, ClusterState state) =>
         {
-            var taskId = ParseId(id);
+            var taskId = ApiPipeline.ParseId(id);
             var timeout = TimeoutQuery(req);
             var tasks = await state.WaitAsync([taskId], any: false, timeout, req.HttpContext.RequestAborted);
             return ApiPipeline.Json(tasks[0], RiverJsonContext.Default.RiverTask);
@@ -70,7 +70,7 @@ public static class TaskEndpoints
 
         api.MapPost("/kill/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
         {
-            var taskId = ParseId(id);
+            var taskId = ApiPipeline.ParseId(id);
             var notice = state.Kill(taskId);
             if (notice?.RunnerUrl is { } url)
                 _ = DeliverAsync(() => runners.KillAsync(url, notice.TaskId, notice.ContainerName, CancellationToken.None), taskId, "kill", logs.CreateLogger("Kill"));
@@ -79,7 +79,7 @@ public static class TaskEndpoints
 
         api.MapPost("/command/{id}/{action}", async (string id, string action, ClusterState state, RunnerGateway runners, HttpContext ctx) =>
         {
-            var taskId = ParseId(id);
+            var taskId = ApiPipeline.ParseId(id);
             var pause = action switch
             {
                 "pause" => true,
@@ -101,8 +101,8 @@ public static class TaskEndpoints
             return ApiPipeline.Json(new MessageResponse { Message = $"task {taskId} {(pause ? "paused" : "resumed")}" }, RiverJsonContext.Default.MessageResponse);
         });
 
-        api.MapGet("/tasks/{id}/stdout", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: true));
-        api.MapGet("/tasks/{id}/stderr", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ParseId(id), stdout: false));
+        api.MapGet("/tasks/{id}/stdout", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ApiPipeline.ParseId(id), stdout: true));
+        api.MapGet("/tasks/{id}/stderr", (string id, HttpContext ctx, ClusterState state) => WriteOutput(ctx, state, ApiPipeline.ParseId(id), stdout: false));
     }
 
     /// <summary>Every environment the tasks name must be published (or its image be on the host): an unknown one is a
@@ -110,7 +110,7 @@ public static class TaskEndpoints
     private static async Task CheckEnvironmentsAsync(IEnumerable<SubmitRequest> specs, EnvironmentService envs, DaemonSettings settings, CancellationToken ct)
     {
         var names = specs.Where(s => s.RegistryImage is null)
-            .Select(s => s.ContainerName ?? settings.DefaultEnvironment)
+            .Select(s => settings.EnvironmentFor(s.RegistryImage, s.ContainerName)!)
             .Where(Core.Environments.EnvironmentNames.IsValid)
             .Distinct();
         foreach (var env in names)
@@ -174,11 +174,6 @@ public static class TaskEndpoints
             left -= read;
         }
     }
-
-    public static long ParseId(string text, string what = "task id") =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
-            ? id
-            : throw ApiException.BadRequest($"{what} '{text}' is not a positive integer");
 
     private static int IntQuery(IQueryCollection q, string name, int fallback, int min, int max)
     {

@@ -39,7 +39,7 @@ public static class VpsEndpoints
                     throw ApiException.BadRequest($"ssh_key_mode '{body.SshKeyMode}' is not one of upload, generate, disabled");
             }
             var wait = TimeSpan.FromSeconds(body.WaitSeconds is >= 0 and <= 300 ? body.WaitSeconds.Value : 60);
-            if (body.RegistryImage is null && await envs.WhyUnknownAsync(body.ContainerName ?? settings.DefaultEnvironment, req.HttpContext.RequestAborted) is { } unknown)
+            if (body.RegistryImage is null && await envs.WhyUnknownAsync(settings.EnvironmentFor(null, body.ContainerName)!, req.HttpContext.RequestAborted) is { } unknown)
                 throw ApiException.BadRequest(unknown);
             if (body.SshKeyMode == "generate")
             {
@@ -82,7 +82,7 @@ public static class VpsEndpoints
 
         api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
         {
-            var taskId = TaskEndpoints.ParseId(id);
+            var taskId = ApiPipeline.ParseId(id);
             var notice = state.StopVps(taskId);
             if (notice?.RunnerUrl is { } url)
                 _ = TaskEndpoints.DeliverAsync(() => runners.StopVpsAsync(url, taskId, CancellationToken.None), taskId, "stop", logs.CreateLogger("Vps"));
@@ -91,7 +91,7 @@ public static class VpsEndpoints
 
         api.MapPost("/restart/{id}", async (string id, ClusterState state, RunnerGateway runners, HttpContext ctx) =>
         {
-            var taskId = TaskEndpoints.ParseId(id);
+            var taskId = ApiPipeline.ParseId(id);
             var notice = state.PrepareVpsRestart(taskId);
             if (notice.RunnerUrl is null) throw new ApiException(503, $"VPS {taskId}'s node {notice.NodeName} is unknown");
             VpsRestartResponse restarted;

@@ -138,19 +138,10 @@ public sealed class ClusterState : ISshTargetResolver
         if (r.TaskType != "command")
             throw ApiException.BadRequest($"{label}task_type '{r.TaskType}' is not supported here; use 'command'");
         if (string.IsNullOrWhiteSpace(r.Command)) throw ApiException.BadRequest($"{label}command is empty");
-        var cores = r.RequiredCores ?? 1;
-        if (cores < 0) throw ApiException.BadRequest($"{label}required_cores must be 0 or more, got {cores}");
-        if (r.RequiredMemoryBytes is { } mem && mem <= 0)
-            throw ApiException.BadRequest($"{label}required_memory_bytes must be positive, got {mem}");
-        if (r.RequiredMemoryBytes is { } small && small < 6L << 20)
-            throw ApiException.BadRequest($"{label}required_memory_bytes {small} is below Docker's minimum of 6 MiB");
+        var cores = CheckContainerRequest(label, r.RequiredCores, r.RequiredMemoryBytes, r.AdditionalMounts, r.ContainerName);
         foreach (var key in (r.EnvVars ?? []).Keys)
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
                 throw ApiException.BadRequest($"{label}env_vars name '{key}' is not a valid variable name");
-        foreach (var m in r.AdditionalMounts ?? [])
-            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(label + error);
-        if (r.ContainerName is { } env && !EnvironmentNames.IsValid(env))
-            throw ApiException.BadRequest($"{label}container_name '{env}' is not a valid environment name (lowercase letters, digits, '.', '_', '-')");
 
         var targets = new List<TargetSpec?>();
         if (r.Targets is { Count: > 0 })
@@ -172,7 +163,7 @@ public sealed class ClusterState : ISshTargetResolver
         {
             var target = targets[i];
             var gpus = target?.GpuIds?.ToList() ?? (r.RequiredGpus is { Count: > 0 } g ? g[i] : null);
-            var environment = r.RegistryImage is null ? r.ContainerName ?? _settings.DefaultEnvironment : r.ContainerName;
+            var environment = _settings.EnvironmentFor(r.RegistryImage, r.ContainerName);
             yield return (new RiverTask
             {
                 TaskType = "command",
@@ -195,21 +186,30 @@ public sealed class ClusterState : ISshTargetResolver
         }
     }
 
+    /// <summary>The checks every container request gets, task or VPS; returns the cores (default 1).</summary>
+    private int CheckContainerRequest(string label, int? requiredCores, long? memory, List<string>? mounts, string? environment)
+    {
+        var cores = requiredCores ?? 1;
+        if (cores < 0) throw ApiException.BadRequest($"{label}required_cores must be 0 or more, got {cores}");
+        if (memory is { } mem && mem <= 0)
+            throw ApiException.BadRequest($"{label}required_memory_bytes must be positive, got {mem}");
+        if (memory is { } small && small < 6L << 20)
+            throw ApiException.BadRequest($"{label}required_memory_bytes {small} is below Docker's minimum of 6 MiB");
+        foreach (var m in mounts ?? [])
+            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(label + error);
+        if (environment is { } env && !EnvironmentNames.IsValid(env))
+            throw ApiException.BadRequest($"{label}container_name '{env}' is not a valid environment name (lowercase letters, digits, '.', '_', '-')");
+        return cores;
+    }
+
     /// <summary>Queues a VPS (one task, its own batch). The caller has checked the key and the environment.</summary>
     public RiverTask SubmitVps(VpsCreateRequest r, string? publicKey)
     {
-        var cores = r.RequiredCores ?? 1;
-        if (cores < 0) throw ApiException.BadRequest($"required_cores must be 0 or more, got {cores}");
-        if (r.RequiredMemoryBytes is { } mem && mem < 6L << 20)
-            throw ApiException.BadRequest($"required_memory_bytes {mem} is below Docker's minimum of 6 MiB");
+        var cores = CheckContainerRequest("", r.RequiredCores, r.RequiredMemoryBytes, r.AdditionalMounts, r.ContainerName);
         if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
             throw ApiException.BadRequest($"target_hostname '{node}' is not a valid node name");
         if (r.TargetNumaNodeId is < 0) throw ApiException.BadRequest("target_numa_node_id must be 0 or more");
-        if (r.ContainerName is { } env && !EnvironmentNames.IsValid(env))
-            throw ApiException.BadRequest($"container_name '{env}' is not a valid environment name");
-        foreach (var m in r.AdditionalMounts ?? [])
-            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(error);
-        var environment = r.RegistryImage is null ? r.ContainerName ?? _settings.DefaultEnvironment : r.ContainerName;
+        var environment = _settings.EnvironmentFor(r.RegistryImage, r.ContainerName);
         var task = new RiverTask
         {
             TaskType = "vps",
@@ -625,7 +625,7 @@ public sealed class ClusterState : ISshTargetResolver
     public async Task<List<RiverTask>> WaitAsync(IReadOnlyCollection<long> ids, bool any, TimeSpan timeout, CancellationToken ct)
     {
         var waits = new List<Task>();
-        var finishedCount = 0;
+        var inactive = new List<long>();
         lock (_gate)
         {
             foreach (var id in ids)
@@ -633,18 +633,18 @@ public sealed class ClusterState : ISshTargetResolver
                 if (_active.ContainsKey(id))
                     waits.Add(_finishWaiters.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task);
                 else
-                    finishedCount++;
+                    inactive.Add(id);
             }
         }
-        var missing = ids.Count - waits.Count;
-        if (missing > 0)
+        if (inactive.Count > 0)
         {
-            // Ids not active must exist in the store, or the caller named a task that never was.
-            var known = _store.GetTasks(ids.Where(id => !IsActive(id)).ToList()).Select(t => t.TaskId).ToHashSet();
-            var unknown = ids.Where(id => !IsActive(id) && !known.Contains(id)).Take(5).ToList();
+            // Ids not active must exist in the store (a task leaves _active only after it is written there), or the
+            // caller named a task that never was.
+            var known = _store.GetTasks(inactive).Select(t => t.TaskId).ToHashSet();
+            var unknown = inactive.Where(id => !known.Contains(id)).Take(5).ToList();
             if (unknown.Count > 0) throw ApiException.NotFound($"task {string.Join(", ", unknown)} not found");
         }
-        var done = waits.Count == 0 || (any && finishedCount > 0);
+        var done = waits.Count == 0 || (any && inactive.Count > 0);
         if (!done && timeout > TimeSpan.Zero)
         {
             try
@@ -657,11 +657,6 @@ public sealed class ClusterState : ISshTargetResolver
             }
         }
         return Snapshot(ids);
-    }
-
-    private bool IsActive(long id)
-    {
-        lock (_gate) return _active.ContainsKey(id);
     }
 
     private List<RiverTask> Snapshot(IReadOnlyCollection<long> ids)

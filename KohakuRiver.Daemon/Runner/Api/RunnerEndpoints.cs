@@ -31,14 +31,14 @@ public static class RunnerEndpoints
 
         api.MapPost("/vps/stop/{id}", async (string id, TaskExecutor executor) =>
         {
-            var taskId = long.TryParse(id, out var v) ? v : throw ApiException.BadRequest($"task id '{id}' is not a number");
+            var taskId = ApiPipeline.ParseId(id);
             await executor.StopVpsAsync(taskId);
             return ApiPipeline.Json(new MessageResponse { Message = $"VPS {taskId} stopping" }, RiverJsonContext.Default.MessageResponse);
         });
 
         api.MapPost("/vps/restart/{id}", async (string id, TaskExecutor executor) =>
         {
-            var taskId = long.TryParse(id, out var v) ? v : throw ApiException.BadRequest($"task id '{id}' is not a number");
+            var taskId = ApiPipeline.ParseId(id);
             try
             {
                 var port = await executor.RestartVpsAsync(taskId);
