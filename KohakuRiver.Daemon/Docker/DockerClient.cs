@@ -161,6 +161,36 @@ public sealed class DockerClient : IDisposable
             await DockerLogDemuxer.DemuxAsync(body, stdout, stderr, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Copies a container's output while it runs and returns once it has stopped with all of it copied. Engine
+    /// 20.10's follow stream can end with the container before it has passed on the last lines written just
+    /// before the exit (its file watcher races the logger's close), so the stopped container's log, which is
+    /// complete, is read once more and whatever the follow missed is appended. The same race can leave a follow
+    /// open after the exit; it gets <paramref name="followGrace"/> (default 2 s) to end before it is cut.
+    /// </summary>
+    public async Task FollowLogsToExitAsync(string id, Stream stdout, Stream stderr, CancellationToken ct = default,
+        TimeSpan? followGrace = null)
+    {
+        var outCopy = new LogCopyStream(stdout);
+        var errCopy = ReferenceEquals(stdout, stderr) ? outCopy : new LogCopyStream(stderr);
+        using var cut = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var follow = CopyLogsAsync(id, outCopy, errCopy, follow: true, cut.Token);
+        await WaitContainerAsync(id, ct).ConfigureAwait(false);
+        cut.CancelAfter(followGrace ?? TimeSpan.FromSeconds(2));
+        try
+        {
+            await follow.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && cut.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // Still open after the exit and cut (how the cut surfaces depends on where the read was): the read below
+            // copies the rest.
+        }
+        var outRest = new LogCopyStream(stdout, outCopy.Seen);
+        var errRest = ReferenceEquals(outCopy, errCopy) ? outRest : new LogCopyStream(stderr, errCopy.Seen);
+        await CopyLogsAsync(id, outRest, errRest, follow: false, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Sends a signal; a container that is missing or not running is not an error (the goal, "it is not running", holds).</summary>
     public async Task KillContainerAsync(string id, string signal = "KILL", CancellationToken ct = default)
     {

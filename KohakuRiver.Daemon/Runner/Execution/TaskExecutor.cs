@@ -280,9 +280,7 @@ public sealed partial class TaskExecutor : IDisposable
         await using (var stdout = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         await using (var stderr = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".err"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         {
-            var logs = _docker.CopyLogsAsync(id, stdout, stderr, follow: true, ct);
-            await _docker.WaitContainerAsync(id, ct).ConfigureAwait(false);
-            await logs.ConfigureAwait(false);
+            await _docker.FollowLogsToExitAsync(id, stdout, stderr, ct).ConfigureAwait(false);
         }
         var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
         var exitCode = (int?)inspect?.State?.ExitCode;

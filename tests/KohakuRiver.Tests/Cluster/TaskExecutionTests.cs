@@ -44,6 +44,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync();
         var exec = await cluster.RunAsync(new SubmitRequest { Command = "echo", Arguments = ["a  b", "$HOME", "|", "c;d"] });
+        Assert.True(exec.Status == RiverTaskStatus.Completed, $"{exec.Status}: {exec.ErrorMessage}");
         Assert.Equal("a  b $HOME | c;d\n", await cluster.Client.GetOutputAsync(exec.TaskId, TaskOutputStream.Stdout));
 
         var shell = await cluster.RunAsync(new SubmitRequest

@@ -102,6 +102,37 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
     }
 
     [Fact]
+    public async Task Following_short_lived_containers_to_their_exit_loses_no_output()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        // The engine's follow stream can end before the last lines of a container that exits right after
+        // writing them; several at once make that race likely. Each must still arrive whole.
+        var ids = new List<string>();
+        try
+        {
+            var runs = Enumerable.Range(0, 8).Select(async i =>
+            {
+                var id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["echo", $"line {i}", "x"], cts.Token);
+                lock (ids) ids.Add(id);
+                var stdout = new MemoryStream();
+                var stderr = new MemoryStream();
+                await Client.FollowLogsToExitAsync(id, stdout, stderr, cts.Token);
+                return (i, Out: System.Text.Encoding.UTF8.GetString(stdout.ToArray()), ErrLength: stderr.Length);
+            }).ToList();
+            foreach (var (i, output, errLength) in await Task.WhenAll(runs))
+            {
+                Assert.Equal($"line {i} x\n", output);
+                Assert.Equal(0, errLength);
+            }
+        }
+        finally
+        {
+            foreach (var id in ids) await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task Large_output_arrives_complete()
     {
         docker.RequireDocker();

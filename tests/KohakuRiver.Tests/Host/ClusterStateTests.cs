@@ -136,13 +136,13 @@ public sealed class ClusterStateTests : IDisposable
     [InlineData("command", "x", 1024L, null, null, "required_memory_bytes 1024 is below Docker's minimum of 6 MiB")]
     [InlineData("command", "x", null, "A=B", null, "env_vars name 'A=B' is not a valid variable name")]
     [InlineData("command", "x", null, null, "relative:/x", "mount 'relative:/x': both paths must be absolute")]
-    public void Malformed_submissions_are_refused_with_400(string type, string command, long? mem, string? envName, string? mount, string detail)
+    public void Malformed_submissions_are_refused_with_400(string type, string? command, long? mem, string? envName, string? mount, string detail)
     {
         Register();
         var e = Refused(() => _state.Submit([new SubmitRequest
         {
             TaskType = type,
-            Command = command,
+            Command = command!,  // null on purpose: a client may omit it
             RequiredMemoryBytes = mem,
             EnvVars = envName is null ? null : new() { [envName] = "v" },
             AdditionalMounts = mount is null ? null : [mount],

@@ -179,12 +179,15 @@ public sealed class SshProxyServerTests
         {
             Assert.Equal("SUCCESS", answer);
             var sent = RandomNumberGeneratorBytes(100_000);
+            // Read while sending, as ssh does: a client that only reads after its half-close can fill every
+            // buffer on the loop back to it, and then the echo stalls before it ever reaches the end of input.
+            var receive = ProxyHarness.ReadToEndAsync(socket, cts.Token);
             await socket.SendAsync(sent, SocketFlags.None, cts.Token);
             socket.Shutdown(SocketShutdown.Send);
 
             // The echo server only sees end of input if the proxy shut down its side of the VPS connection.
             await h.Echo.EndOfInputSeen.WaitAsync(cts.Token);
-            var received = await ProxyHarness.ReadToEndAsync(socket, cts.Token);
+            var received = await receive;
             Assert.True(sent.AsSpan().SequenceEqual(received), "all echoed bytes must arrive before the end of stream");
         }
     }
