@@ -30,6 +30,9 @@ public sealed class ClusterState : ISshTargetResolver
     {
         public required StoredNode Stored;
         public HeartbeatRequest? LastMetrics;
+        /// <summary>A dispatch to it failed: it gets no more work until it is heard from again (a heartbeat or a
+        /// registration, which may bring a new address), so a restarting runner is not handed the queue to fail.</summary>
+        public bool AwaitingContact;
     }
 
     private sealed class ActiveTask(RiverTask task, DateTimeOffset since)
@@ -342,6 +345,8 @@ public sealed class ClusterState : ISshTargetResolver
         {
             if (_pending.Count == 0) return [];
             var capacities = Capacities();
+            foreach (var n in _nodes.Values.Where(n => n.AwaitingContact))
+                capacities[n.Stored.Hostname] = capacities[n.Stored.Hostname] with { Online = false };
             if (!capacities.Values.Any(c => c.Online)) return [];
             var now = _time.GetUtcNow();
             var result = new List<Dispatch>();
@@ -370,6 +375,7 @@ public sealed class ClusterState : ISshTargetResolver
             if (!_active.TryGetValue(taskId, out var a) || a.Task.Status != RiverTaskStatus.Assigning) return;
             var now = _time.GetUtcNow();
             a.DispatchAttempts++;
+            if (a.Task.NodeName is { } node && _nodes.TryGetValue(node, out var n)) n.AwaitingContact = true;
             if (a.DispatchAttempts >= MaxDispatchAttempts)
             {
                 a.Task.ErrorMessage = $"could not be handed to a runner after {a.DispatchAttempts} attempts; last: {reason}";
@@ -377,7 +383,8 @@ public sealed class ClusterState : ISshTargetResolver
             }
             else
             {
-                _log.LogWarning("Task {TaskId}: dispatch to {Node} failed ({Reason}); queued again", taskId, a.Task.NodeName, reason);
+                _log.LogWarning("Task {TaskId}: dispatch to {Node} failed ({Reason}); queued again; that node gets no work until it is heard from",
+                    taskId, a.Task.NodeName, reason);
                 Move(a, RiverTaskStatus.Pending, now);
                 a.Task.NodeName = null;
                 _pending.Add(taskId);
@@ -516,6 +523,7 @@ public sealed class ClusterState : ISshTargetResolver
             n.Stored.Registration = r;
             n.Stored.Status = NodeStatus.Online;
             n.Stored.LastHeartbeat = now;
+            n.AwaitingContact = false;
             _store.UpsertNode(n.Stored);
             _log.LogInformation("Node {Node} registered from {Url} ({Cores} cores, {Memory})", r.Hostname, r.Url, r.TotalCores, ByteSize.Format(r.TotalRamBytes));
             DispatchSignal.Set();
@@ -533,9 +541,10 @@ public sealed class ClusterState : ISshTargetResolver
             n.Stored.Status = NodeStatus.Online;
             n.Stored.LastHeartbeat = now;
             n.LastMetrics = h;
-            if (wasOffline)
+            if (wasOffline) _log.LogInformation("Node {Node} is back online", hostname);
+            if (wasOffline || n.AwaitingContact)
             {
-                _log.LogInformation("Node {Node} is back online", hostname);
+                n.AwaitingContact = false;
                 DispatchSignal.Set();
             }
             _store.UpsertNode(n.Stored);

@@ -38,6 +38,30 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
     }
 
     [Fact]
+    public async Task A_task_sent_to_a_runner_that_is_down_waits_for_it_instead_of_failing()
+    {
+        docker.RequireDocker();
+        await using var cluster = await TestCluster.StartAsync();
+        var node = cluster.NodeNames[0];
+        await cluster.StopRunnerAsync(node);
+
+        // The host still counts the node online (its heartbeat timeout has not passed), so it tries to dispatch,
+        // and the connection is refused.
+        var t = await cluster.SubmitOneAsync(new SubmitRequest { Command = "echo waited" });
+        await Eventually.TrueAsync(async () =>
+        {
+            var now = await cluster.Client.GetTaskAsync(t.TaskId);
+            Assert.False(now.Status.IsFinal(), $"the task ended as {now.Status}: {now.ErrorMessage}");
+            return now.Status == RiverTaskStatus.Pending && now.NodeName is null;
+        }, TimeSpan.FromSeconds(10), "queued again after the refused dispatch");
+
+        await cluster.StartRunnerAsync(node);
+        var done = await cluster.WaitFinalAsync(t.TaskId);
+        Assert.True(done.Status == RiverTaskStatus.Completed, $"{done.Status}: {done.ErrorMessage}");
+        Assert.Equal("waited\n", await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout));
+    }
+
+    [Fact]
     public async Task A_host_restart_keeps_tasks_nodes_and_the_queue()
     {
         docker.RequireDocker();
@@ -90,7 +114,10 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
             await cluster.StopRunnerAsync(node);
             await cluster.StartRunnerAsync(node);
             await cluster.WaitForNodesOnlineAsync(1);
-            Assert.True((await cluster.RunAsync(new SubmitRequest { Command = "true" })).Status == RiverTaskStatus.Completed);
+            // Submitted before the restarted runner has registered its new address: the failed dispatch to the old
+            // one must leave the task queued for the runner's return, not fail it.
+            var t = await cluster.RunAsync(new SubmitRequest { Command = "true" });
+            Assert.True(t.Status == RiverTaskStatus.Completed, $"{t.Status}: {t.ErrorMessage}");
             Assert.True((await docker.Client.InspectContainerAsync(id))!.State!.Running);
         }
         finally

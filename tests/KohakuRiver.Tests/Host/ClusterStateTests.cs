@@ -292,6 +292,9 @@ public sealed class ClusterStateTests : IDisposable
             Assert.Equal(RiverTaskStatus.Pending, t.Status);
             Assert.Null(t.NodeName);
             Assert.Equal(RiverTaskStatus.Pending, StoredStatusOf(id));
+            // The node that refused gets nothing more until it is heard from.
+            Assert.Empty(_state.TakeDispatches());
+            Assert.NotNull(_state.Heartbeat("n1", new HeartbeatRequest()));
         }
 
         Assert.Equal([id], Ids(_state.TakeDispatches()));
@@ -302,6 +305,29 @@ public sealed class ClusterStateTests : IDisposable
         Assert.Equal("could not be handed to a runner after 3 attempts; last: connection refused", failed.ErrorMessage);
         Assert.Empty(_state.TakeDispatches());
         Assert.Equal(0, Assert.Single(_state.Nodes()).CoresInUse);
+    }
+
+    [Fact]
+    public void A_node_that_refused_a_dispatch_gets_work_again_once_it_registers_and_others_take_it_meanwhile()
+    {
+        Register("n1");
+        var id = Submit(target: "n1");
+        var other = Submit();
+        Assert.Equal([id, other], Ids(_state.TakeDispatches()).Order().ToList());
+        _state.DispatchFailed(id, "connection refused");
+        _state.DispatchFailed(other, "connection refused");
+
+        // A second node takes the untargeted task at once; the targeted one waits for n1.
+        Register("n2");
+        var placed = Assert.Single(_state.TakeDispatches());
+        Assert.Equal(other, placed.Task.TaskId);
+        Assert.Equal("n2", placed.NodeName);
+
+        // n1 comes back (a restarted runner registers, maybe at a new address) and gets its task.
+        Register("n1");
+        var again = Assert.Single(_state.TakeDispatches());
+        Assert.Equal(id, again.Task.TaskId);
+        Assert.Equal("n1", again.NodeName);
     }
 
     [Fact]

@@ -186,7 +186,14 @@ public sealed class SshProxyServerTests
             socket.Shutdown(SocketShutdown.Send);
 
             // The echo server only sees end of input if the proxy shut down its side of the VPS connection.
-            await h.Echo.EndOfInputSeen.WaitAsync(cts.Token);
+            try
+            {
+                await h.Echo.EndOfInputSeen.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the echo server never saw the end of input; receive {receive.Status}; echo: {string.Join(" | ", h.Echo.Failures)}; proxy: {string.Join(" | ", h.Log.Lines)}");
+            }
             var received = await receive;
             Assert.True(sent.AsSpan().SequenceEqual(received), "all echoed bytes must arrive before the end of stream");
         }

@@ -29,6 +29,9 @@ internal sealed class TcpEchoServer : IAsyncDisposable
 
     public int AcceptedCount => Volatile.Read(ref _accepted);
 
+    /// <summary>How connections ended other than with an orderly end of input, for a failing test to show.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Failures { get; } = new();
+
     /// <summary>Completes when some connection's input ended with an orderly FIN.</summary>
     public Task EndOfInputSeen => _endOfInput.Task;
 
@@ -75,6 +78,7 @@ internal sealed class TcpEchoServer : IAsyncDisposable
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException)
             {
+                Failures.Enqueue(e.GetType().Name + ": " + e.Message);
             }
         }
     }
