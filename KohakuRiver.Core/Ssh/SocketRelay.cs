@@ -1,6 +1,15 @@
+using System.Buffers;
 using System.Net.Sockets;
 
 namespace KohakuRiver.Core.Ssh;
+
+/// <summary>How a relay ended: the bytes each way, and what broke it if it did not end in order.</summary>
+/// <param name="Failure">Null when both directions ended with an orderly end of stream; otherwise which direction
+/// failed first and why (a reset is the normal way for some peers to leave).</param>
+public sealed record RelayOutcome(long BytesAToB, long BytesBToA, string? Failure)
+{
+    public bool Clean => Failure is null;
+}
 
 /// <summary>
 /// Copies bytes both ways between two connected sockets until both directions have ended, keeping TCP's
@@ -14,18 +23,20 @@ public static class SocketRelay
 
     /// <summary>
     /// Relays until both directions end, or until either side fails or <paramref name="ct"/> fires, and
-    /// then disposes both sockets. Returns true when both directions ended with an orderly end of stream.
-    /// Never throws for network failures: a reset is the normal way for some peers to leave.
+    /// then disposes both sockets. Never throws for network failures; the outcome says what happened, naming the
+    /// sides <paramref name="aName"/> and <paramref name="bName"/>.
     /// </summary>
-    public static async Task<bool> RunAsync(Socket a, Socket b, CancellationToken ct = default)
+    public static async Task<RelayOutcome> RunAsync(Socket a, Socket b, CancellationToken ct = default, string aName = "a", string bName = "b")
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var failure = new StrongBox<string?>();
         try
         {
-            var results = await Task.WhenAll(PumpAsync(a, b, abort), PumpAsync(b, a, abort)).ConfigureAwait(false);
-            return results[0] && results[1];
+            var counts = await Task.WhenAll(PumpAsync(a, b, $"{aName}→{bName}", abort, failure), PumpAsync(b, a, $"{bName}→{aName}", abort, failure))
+                .ConfigureAwait(false);
+            return new RelayOutcome(counts[0], counts[1], failure.Value);
         }
         finally
         {
@@ -34,22 +45,46 @@ public static class SocketRelay
         }
     }
 
-    private static async Task<bool> PumpAsync(Socket from, Socket to, CancellationTokenSource abort)
+    private sealed class StrongBox<T>
     {
+        public T? Value;
+    }
+
+    private static async Task<long> PumpAsync(Socket from, Socket to, string direction, CancellationTokenSource abort,
+        StrongBox<string?> failure)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        long total = 0;
+        string step = "receive";
         try
         {
-            await using (var source = new NetworkStream(from, ownsSocket: false))
-            await using (var destination = new NetworkStream(to, ownsSocket: false))
-                await source.CopyToAsync(destination, BufferSize, abort.Token).ConfigureAwait(false);
+            while (true)
+            {
+                step = "receive";
+                int read = await from.ReceiveAsync(buffer, SocketFlags.None, abort.Token).ConfigureAwait(false);
+                if (read == 0) break;
+                step = "send";
+                for (int sent = 0; sent < read;)
+                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, abort.Token).ConfigureAwait(false);
+                total += read;
+            }
+            step = "shutdown";
             to.Shutdown(SocketShutdown.Send);
-            return true;
+            return total;
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // Once one direction has failed the session is over, and the other direction may be waiting on a
-            // peer that has nothing more to say: cancel it instead of leaving it open forever.
+            // peer that has nothing more to say: cancel it instead of leaving it open forever. The first
+            // failure is the cause; the other direction's cancellation only follows from it.
+            string reason = e is SocketException se ? $"{se.SocketErrorCode}: {se.Message}" : e.GetType().Name;
+            Interlocked.CompareExchange(ref failure.Value, $"{direction} {step} after {total} bytes: {reason}", null);
             abort.Cancel();
-            return false;
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

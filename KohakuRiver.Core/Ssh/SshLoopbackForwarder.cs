@@ -132,6 +132,6 @@ public sealed class SshLoopbackForwarder : IAsyncDisposable
             }
             return;
         }
-        await SocketRelay.RunAsync(local, remote, _stop.Token).ConfigureAwait(false);
+        await SocketRelay.RunAsync(local, remote, _stop.Token, "ssh", "proxy").ConfigureAwait(false);
     }
 }

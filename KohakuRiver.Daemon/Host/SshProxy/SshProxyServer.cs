@@ -216,9 +216,10 @@ public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver r
             var clock = Stopwatch.StartNew();
             var relayed = target;
             target = null; // the relay owns and disposes both sockets from here
-            bool clean = await SocketRelay.RunAsync(client, relayed, stop).ConfigureAwait(false);
-            log.LogInformation("SSH tunnel from {Peer} to VPS {TaskId} closed after {Seconds:0.0} s{How}",
-                peer, taskId, clock.Elapsed.TotalSeconds, clean ? "" : " (reset or shut down)");
+            var outcome = await SocketRelay.RunAsync(client, relayed, stop, "client", "VPS").ConfigureAwait(false);
+            log.LogInformation("SSH tunnel from {Peer} to VPS {TaskId} closed after {Seconds:0.0} s: {Sent} bytes sent, {Received} received{How}",
+                peer, taskId, clock.Elapsed.TotalSeconds, outcome.BytesAToB, outcome.BytesBToA,
+                outcome.Clean ? "" : $" (ended by {outcome.Failure})");
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException
                                       || (e is OperationCanceledException && stop.IsCancellationRequested))
