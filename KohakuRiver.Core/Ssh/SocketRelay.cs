@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace KohakuRiver.Core.Ssh;
 
@@ -43,11 +44,6 @@ public static class SocketRelay
             a.Dispose();
             b.Dispose();
         }
-    }
-
-    private sealed class StrongBox<T>
-    {
-        public T? Value;
     }
 
     private static async Task<long> PumpAsync(Socket from, Socket to, string direction, CancellationTokenSource abort,

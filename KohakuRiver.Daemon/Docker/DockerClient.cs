@@ -145,12 +145,20 @@ public sealed class DockerClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        // API 1.41 labels neither kind of log stream with a Content-Type, so whether it is framed has to
-        // come from the container's own configuration.
+        await CopyLogsAsync(id, await IsTtyAsync(id, ct).ConfigureAwait(false), stdout, stderr, follow, ct).ConfigureAwait(false);
+    }
+
+    // API 1.41 labels neither kind of log stream with a Content-Type, so whether it is framed has to come from the
+    // container's own configuration.
+    private async Task<bool> IsTtyAsync(string id, CancellationToken ct)
+    {
         var container = await InspectContainerAsync(id, ct).ConfigureAwait(false)
             ?? throw new DockerApiException(404, $"No such container: {id}");
-        bool tty = container.Config?.Tty ?? false;
+        return container.Config?.Tty ?? false;
+    }
 
+    private async Task CopyLogsAsync(string id, bool tty, Stream stdout, Stream stderr, bool follow, CancellationToken ct)
+    {
         string path = $"containers/{P(id)}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}";
         using var response = await SendAsync(HttpMethod.Get, path, null, ct).ConfigureAwait(false);
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
@@ -171,10 +179,13 @@ public sealed class DockerClient : IDisposable
     public async Task FollowLogsToExitAsync(string id, Stream stdout, Stream stderr, CancellationToken ct = default,
         TimeSpan? followGrace = null)
     {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        bool tty = await IsTtyAsync(id, ct).ConfigureAwait(false);
         var outCopy = new LogCopyStream(stdout);
         var errCopy = ReferenceEquals(stdout, stderr) ? outCopy : new LogCopyStream(stderr);
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var follow = CopyLogsAsync(id, outCopy, errCopy, follow: true, cut.Token);
+        var follow = CopyLogsAsync(id, tty, outCopy, errCopy, follow: true, cut.Token);
         await WaitContainerAsync(id, ct).ConfigureAwait(false);
         cut.CancelAfter(followGrace ?? TimeSpan.FromSeconds(2));
         try
@@ -188,7 +199,7 @@ public sealed class DockerClient : IDisposable
         }
         var outRest = new LogCopyStream(stdout, outCopy.Seen);
         var errRest = ReferenceEquals(outCopy, errCopy) ? outRest : new LogCopyStream(stderr, errCopy.Seen);
-        await CopyLogsAsync(id, outRest, errRest, follow: false, ct).ConfigureAwait(false);
+        await CopyLogsAsync(id, tty, outRest, errRest, follow: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>Sends a signal; a container that is missing or not running is not an error (the goal, "it is not running", holds).</summary>

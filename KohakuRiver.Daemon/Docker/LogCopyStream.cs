@@ -22,9 +22,7 @@ internal sealed class LogCopyStream(Stream inner, long skip = 0) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        Seen += buffer.Length;
-        var dropped = (int)Math.Min(_skip, buffer.Length);
-        _skip -= dropped;
+        var dropped = Pass(buffer.Length);
         if (dropped < buffer.Length) inner.Write(buffer[dropped..]);
     }
 
@@ -33,10 +31,17 @@ internal sealed class LogCopyStream(Stream inner, long skip = 0) : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Seen += buffer.Length;
-        var dropped = (int)Math.Min(_skip, buffer.Length);
-        _skip -= dropped;
+        var dropped = Pass(buffer.Length);
         return dropped < buffer.Length ? inner.WriteAsync(buffer[dropped..], cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>Counts a write of <paramref name="length"/> bytes; returns how many of its first bytes to drop.</summary>
+    private int Pass(int length)
+    {
+        Seen += length;
+        var dropped = (int)Math.Min(_skip, length);
+        _skip -= dropped;
+        return dropped;
     }
 
     public override void Flush() => inner.Flush();
