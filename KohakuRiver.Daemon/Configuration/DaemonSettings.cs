@@ -20,6 +20,9 @@ public sealed class DaemonSettings
     public string LocalTempDir { get; set; } = "/tmp/kohakuriver";
     public string? ApiToken { get; set; }
     public string? ClusterToken { get; set; }
+    /// <summary>The 10-bit instance part of the task ids this host issues. Task ids name containers
+    /// (<c>kohakuriver-task-{id}</c>), so hosts whose runners share a Docker engine need different values.</summary>
+    public int IdInstance { get; set; }
     public double HeartbeatIntervalSeconds { get; set; } = 5;
     public int HeartbeatTimeoutFactor { get; set; } = 6;
     public string DockerSocket { get; set; } = "/var/run/docker.sock";

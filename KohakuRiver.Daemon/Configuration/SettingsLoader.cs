@@ -29,6 +29,7 @@ public static class SettingsLoader
         Dir("local_temp_dir", "node-local scratch, mounted as /local_temp", (s, v) => s.LocalTempDir = v, s => s.LocalTempDir),
         Text("api_token", "bearer token of API clients (empty: generated)", (s, v) => s.ApiToken = Empty(v), s => s.ApiToken),
         Text("cluster_token", "bearer token runners use (empty: generated on the host)", (s, v) => s.ClusterToken = Empty(v), s => s.ClusterToken),
+        Int("id_instance", "instance part (0-1023) of the task ids this host issues; hosts whose runners share a Docker engine need different values", 0, 1023, (s, v) => s.IdInstance = v, s => s.IdInstance),
         new("heartbeat_interval_seconds", "seconds between runner heartbeats", (s, v) =>
         {
             if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d is < 0.05 or > 3600)

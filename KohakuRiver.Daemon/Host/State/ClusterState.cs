@@ -64,7 +64,7 @@ public sealed class ClusterState : ISshTargetResolver
         _log = log;
         _startedAt = time.GetUtcNow();
         // Ids continue above the newest stored one, even if the clock stepped back across a restart.
-        _ids = new SnowflakeIdGenerator(lastIssued: store.MaxTaskId());
+        _ids = new SnowflakeIdGenerator(settings.IdInstance, lastIssued: store.MaxTaskId());
         foreach (var n in store.LoadNodes()) _nodes[n.Hostname] = new NodeEntry { Stored = n };
         foreach (var t in store.LoadUnfinishedTasks())
         {

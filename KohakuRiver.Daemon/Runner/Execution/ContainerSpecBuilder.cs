@@ -15,6 +15,19 @@ public static class ContainerLabels
     public const string Kind = "kohakuriver.kind";
 
     public static string TaskContainerName(long taskId) => $"kohakuriver-task-{taskId}";
+
+    /// <summary>Whether a container with these labels was made by <paramref name="node"/> for task <paramref name="taskId"/>.</summary>
+    public static bool IsLeftoverOf(IReadOnlyDictionary<string, string>? labels, long taskId, string node) =>
+        labels is not null &&
+        labels.GetValueOrDefault(Managed) == "true" &&
+        labels.GetValueOrDefault(Node) == node &&
+        labels.GetValueOrDefault(TaskId) == taskId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Who a container belongs to, from its labels, for messages.</summary>
+    public static string Describe(IReadOnlyDictionary<string, string>? labels) =>
+        labels?.GetValueOrDefault(Managed) == "true"
+            ? $"it belongs to node '{labels.GetValueOrDefault(Node)}', task {labels.GetValueOrDefault(TaskId)}"
+            : "it is not a KohakuRiver container";
 }
 
 /// <summary>Turns a task into the Engine API's container specification. Pure, so every rule is tested directly.</summary>

@@ -202,8 +202,9 @@ public sealed partial class TaskExecutor : IDisposable
         }
     }
 
-    /// <summary>Creates the task's container; a leftover of an earlier attempt at this very task (same name) is ours to
-    /// replace.</summary>
+    /// <summary>Creates the task's container. A container already holding the name is replaced only when its labels
+    /// say it is a leftover of an earlier attempt at this very task on this node; anything else (another node's or
+    /// another cluster's container, or one a person made) is left alone and the task fails naming it.</summary>
     private async Task<string> CreateContainerAsync(Run run, ContainerCreateSpec spec, CancellationToken ct)
     {
         string id;
@@ -213,6 +214,11 @@ public sealed partial class TaskExecutor : IDisposable
         }
         catch (DockerApiException e) when (e.StatusCode == 409)
         {
+            var existing = await _docker.InspectContainerAsync(run.ContainerName, ct).ConfigureAwait(false);
+            if (existing is not null && !ContainerLabels.IsLeftoverOf(existing.Config?.Labels, run.Task.TaskId, NodeName))
+                throw new ContainerNameTakenException(
+                    $"a container named {run.ContainerName} already exists and is not this node's container for task {run.Task.TaskId} " +
+                    $"({ContainerLabels.Describe(existing.Config?.Labels)}); it was left alone. Remove it, or give hosts that share a Docker engine different id_instance settings");
             await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
             id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
         }
@@ -334,6 +340,9 @@ public sealed partial class TaskExecutor : IDisposable
         _stopping.Dispose();
     }
 }
+
+/// <summary>The task's container name is held by a container this runner does not own.</summary>
+public sealed class ContainerNameTakenException(string message) : Exception(message);
 
 public sealed class RunnerTaskStateException(int statusCode, string message) : Exception(message)
 {

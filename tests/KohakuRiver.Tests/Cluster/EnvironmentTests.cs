@@ -52,7 +52,7 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         // Remove the local image: the task can only get it from the tarball.
         await docker.Client.RemoveImageAsync(EnvironmentNames.ImageName(env.Name), force: true);
         var t1 = await cluster.RunAsync(Cat(env.Name));
-        Assert.Equal(RiverTaskStatus.Completed, t1.Status);
+        AssertTask.Completed(t1);
         Assert.Equal("first\n", await cluster.Client.GetOutputAsync(t1.TaskId, TaskOutputStream.Stdout));
         var sync = cluster.RunnerService<ImageSync>(cluster.NodeNames[0]);
         Assert.Equal(1, sync.LoadCount);
@@ -68,12 +68,13 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         Assert.Equal(Path.GetFileName(v2.Tarball), published[env.Name].LatestTarball);
 
         var t2 = await cluster.RunAsync(Cat(env.Name));
+        AssertTask.Completed(t2);
         Assert.Equal("second\n", await cluster.Client.GetOutputAsync(t2.TaskId, TaskOutputStream.Stdout));
         // The image the first version ran from is gone once nothing uses it.
         await Eventually.TrueAsync(async () => await docker.Client.InspectImageAsync(firstImage) is null, TimeSpan.FromSeconds(10), "old image removed");
         // The up-to-date image is not loaded again for the next task.
         var before = sync.LoadCount;
-        Assert.Equal(RiverTaskStatus.Completed, (await cluster.RunAsync(Cat(env.Name))).Status);
+        AssertTask.Completed(await cluster.RunAsync(Cat(env.Name)));
         Assert.Equal(before, sync.LoadCount);
     }
 
@@ -90,7 +91,7 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         var r = await cluster.Client.SubmitBatchAsync(new BatchSubmitRequest { Tasks = Enumerable.Range(0, 5).Select(_ => Cat(env.Name)).ToList() });
         var done = await cluster.Client.WaitTasksAsync(r.TaskIds.Select(long.Parse).ToList(), any: false, TimeSpan.FromSeconds(60));
 
-        Assert.All(done, t => Assert.Equal(RiverTaskStatus.Completed, t.Status));
+        Assert.All(done, AssertTask.Completed);
         Assert.Equal(1, cluster.RunnerService<ImageSync>(cluster.NodeNames[0]).LoadCount);
     }
 
@@ -111,7 +112,7 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
 
         await cluster.Client.PublishEnvironmentAsync(env.Name);
         var healed = await cluster.RunAsync(Cat(env.Name));
-        Assert.Equal(RiverTaskStatus.Completed, healed.Status);
+        AssertTask.Completed(healed);
         Assert.Equal("whole\n", await cluster.Client.GetOutputAsync(healed.TaskId, TaskOutputStream.Stdout));
     }
 
@@ -173,7 +174,7 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "in.txt"), "input data");
         var t = await cluster.RunAsync(new SubmitRequest { Command = "cat /inputs/in.txt; touch /inputs/new 2>/dev/null || echo read-only", AdditionalMounts = [$"{folder}:/inputs:ro"] });
-        Assert.Equal(RiverTaskStatus.Completed, t.Status);
+        AssertTask.Completed(t);
         Assert.Equal("input dataread-only\n", await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout));
     }
 }

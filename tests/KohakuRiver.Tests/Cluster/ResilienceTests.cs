@@ -1,6 +1,7 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Tests.Docker;
 using Xunit;
 
@@ -57,7 +58,7 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
 
         await cluster.StartRunnerAsync(node);
         var done = await cluster.WaitFinalAsync(t.TaskId);
-        Assert.True(done.Status == RiverTaskStatus.Completed, $"{done.Status}: {done.ErrorMessage}");
+        AssertTask.Completed(done);
         Assert.Equal("waited\n", await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout));
     }
 
@@ -74,12 +75,12 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
         await cluster.RestartHostAsync();
 
         var again = await cluster.Client.GetTaskAsync(finished.TaskId);
-        Assert.Equal(RiverTaskStatus.Completed, again.Status);
+        AssertTask.Completed(again);
         Assert.Equal("echo before", again.Command);
         Assert.Equal(cluster.NodeNames, (await cluster.Client.GetNodesAsync()).Select(n => n.NodeName));
-        Assert.Equal(RiverTaskStatus.Completed, (await cluster.WaitFinalAsync(running.TaskId)).Status);
+        AssertTask.Completed(await cluster.WaitFinalAsync(running.TaskId));
         Assert.Equal("survived\n", await cluster.Client.GetOutputAsync(running.TaskId, TaskOutputStream.Stdout));
-        Assert.Equal(RiverTaskStatus.Completed, (await cluster.WaitFinalAsync(queued.TaskId)).Status);
+        AssertTask.Completed(await cluster.WaitFinalAsync(queued.TaskId));
     }
 
     [Fact]
@@ -117,12 +118,48 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
             // Submitted before the restarted runner has registered its new address: the failed dispatch to the old
             // one must leave the task queued for the runner's return, not fail it.
             var t = await cluster.RunAsync(new SubmitRequest { Command = "true" });
-            Assert.True(t.Status == RiverTaskStatus.Completed, $"{t.Status}: {t.ErrorMessage}");
+            AssertTask.Completed(t);
             Assert.True((await docker.Client.InspectContainerAsync(id))!.State!.Running);
         }
         finally
         {
             await docker.Client.RemoveContainerAsync(id, force: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_container_of_another_cluster_holding_the_task_name_is_left_alone_and_the_task_fails_naming_it()
+    {
+        docker.RequireDocker();
+        await using var cluster = await TestCluster.StartAsync();
+        var node = cluster.NodeNames[0];
+        await cluster.StopRunnerAsync(node);
+        // Queued while the runner is away, so the name can be taken before the runner creates the container: what
+        // happens when two hosts whose runners share an engine issue the same id.
+        var t = await cluster.SubmitOneAsync(new SubmitRequest { Command = "echo mine" });
+        var name = ContainerLabels.TaskContainerName(t.TaskId);
+        using var cts = DockerFixture.Timeout();
+        var foreign = await docker.RunBusyboxAsync(name, ["sleep", "60"], cts.Token, spec => spec.Labels = new()
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Kind] = "task",
+            [ContainerLabels.TaskId] = t.TaskId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [ContainerLabels.Node] = "some-other-cluster-node",
+        });
+        try
+        {
+            await cluster.StartRunnerAsync(node);
+            var done = await cluster.WaitFinalAsync(t.TaskId);
+            Assert.True(done.Status == RiverTaskStatus.Failed, $"{done.Status}: {done.ErrorMessage}");
+            Assert.Contains(name, done.ErrorMessage);
+            Assert.Contains("some-other-cluster-node", done.ErrorMessage);
+            var still = await docker.Client.InspectContainerAsync(foreign);
+            Assert.True(still?.State?.Running == true, "the other cluster's container was removed or stopped");
+            Assert.Equal(foreign, still!.Id);
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(foreign);
         }
     }
 }

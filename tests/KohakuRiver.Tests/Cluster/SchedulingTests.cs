@@ -21,7 +21,7 @@ public sealed class SchedulingTests(DockerFixture docker) : IClassFixture<Docker
         var tasks = new List<RiverTask>();
         foreach (var id in r.TaskIds) tasks.Add(await cluster.WaitFinalAsync(long.Parse(id)));
         Assert.All(tasks, t => Assert.Equal(r.BatchId, t.BatchId));
-        Assert.All(tasks, t => Assert.Equal(RiverTaskStatus.Completed, t.Status));
+        Assert.All(tasks, AssertTask.Completed);
         Assert.Equal(nodes, tasks.Select(t => t.NodeName!));
         Assert.Equal(nodes[1] + "\n", await cluster.Client.GetOutputAsync(tasks[1].TaskId, KohakuRiver.Core.Client.TaskOutputStream.Stdout));
 
@@ -43,7 +43,7 @@ public sealed class SchedulingTests(DockerFixture docker) : IClassFixture<Docker
             $"expected at least 4 of 6 pending right after submit; statuses: {string.Join(",", early.Select(t => t.Status))}");
 
         var done = await cluster.Client.WaitTasksAsync(ids, any: false, TimeSpan.FromSeconds(60));
-        Assert.All(done, t => Assert.Equal(RiverTaskStatus.Completed, t.Status));
+        Assert.All(done, AssertTask.Completed);
 
         // At no instant did more than two run: count overlaps of the recorded run intervals.
         var events = done.SelectMany(t => new[] { (At: t.StartedAt!.Value, Delta: 1), (At: t.CompletedAt!.Value, Delta: -1) })
@@ -65,7 +65,7 @@ public sealed class SchedulingTests(DockerFixture docker) : IClassFixture<Docker
         var second = await cluster.SubmitOneAsync(new SubmitRequest { Command = "true", RequiredMemoryBytes = 200L << 20 });
         var bigDone = await cluster.WaitFinalAsync(big.TaskId);
         var secondDone = await cluster.WaitFinalAsync(second.TaskId);
-        Assert.Equal(RiverTaskStatus.Completed, secondDone.Status);
+        AssertTask.Completed(secondDone);
         Assert.True(secondDone.StartedAt >= bigDone.CompletedAt!.Value.AddMilliseconds(-50),
             $"second started {secondDone.StartedAt:O} before the first finished {bigDone.CompletedAt:O}");
     }

@@ -79,7 +79,7 @@ public sealed class TaskControlTests(DockerFixture docker) : IClassFixture<Docke
 
         // With the core free again, a later task runs, and the killed one still has not.
         var after = await cluster.RunAsync(new SubmitRequest { Command = "true" });
-        Assert.Equal(RiverTaskStatus.Completed, after.Status);
+        AssertTask.Completed(after);
         Assert.False(File.Exists(Path.Combine(cluster.HostSettings.SharedDir, "shared_data", "ran")));
         Assert.Null(await docker.Client.InspectContainerAsync(ContainerLabels.TaskContainerName(queued.TaskId)));
     }

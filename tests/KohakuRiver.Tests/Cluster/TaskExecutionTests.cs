@@ -16,7 +16,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
         await using var cluster = await TestCluster.StartAsync();
         var t = await cluster.RunAsync(new SubmitRequest { Command = "echo hello from $KOHAKURIVER_TASK_ID; echo oops >&2" });
 
-        Assert.Equal(RiverTaskStatus.Completed, t.Status);
+        AssertTask.Completed(t);
         Assert.Equal(0, t.ExitCode);
         Assert.Equal(cluster.NodeNames[0], t.NodeName);
         Assert.NotNull(t.StartedAt);
@@ -44,7 +44,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync();
         var exec = await cluster.RunAsync(new SubmitRequest { Command = "echo", Arguments = ["a  b", "$HOME", "|", "c;d"] });
-        Assert.True(exec.Status == RiverTaskStatus.Completed, $"{exec.Status}: {exec.ErrorMessage}");
+        AssertTask.Completed(exec);
         Assert.Equal("a  b $HOME | c;d\n", await cluster.Client.GetOutputAsync(exec.TaskId, TaskOutputStream.Stdout));
 
         var shell = await cluster.RunAsync(new SubmitRequest
@@ -52,7 +52,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
             Command = "echo one two three | wc -w > /local_temp/n && cat /local_temp/n && echo $GREETING",
             EnvVars = new() { ["GREETING"] = "hi there" },
         });
-        Assert.Equal(RiverTaskStatus.Completed, shell.Status);
+        AssertTask.Completed(shell);
         Assert.Equal("3\nhi there\n", await cluster.Client.GetOutputAsync(shell.TaskId, TaskOutputStream.Stdout));
     }
 
@@ -62,7 +62,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync();
         var t = await cluster.RunAsync(new SubmitRequest { Command = "pwd && echo data > result.txt" });
-        Assert.Equal(RiverTaskStatus.Completed, t.Status);
+        AssertTask.Completed(t);
         Assert.Equal("/shared\n", await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout));
         Assert.Equal("data\n", await File.ReadAllTextAsync(Path.Combine(cluster.HostSettings.SharedDir, "shared_data", "result.txt")));
     }
@@ -87,6 +87,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync();
         var t = await cluster.RunAsync(new SubmitRequest { Command = "seq 1 5000" });
+        AssertTask.Completed(t);
         Assert.Equal("4998\n4999\n5000\n", await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout, lines: 3));
         var all = await cluster.Client.GetOutputAsync(t.TaskId, TaskOutputStream.Stdout);
         Assert.Equal(5000, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);

@@ -1,4 +1,5 @@
 using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
@@ -22,6 +23,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly Dictionary<string, WebApplication?> _runners = [];
     private readonly Dictionary<string, DaemonSettings> _runnerSettings = [];
     private WebApplication? _host;
+    private static int s_lastInstance;
 
     private TestCluster(string root, DaemonSettings hostSettings)
     {
@@ -57,6 +59,9 @@ public sealed class TestCluster : IAsyncDisposable
             RunnerCores = runnerCores,
             TaskNetwork = "none",
             LogLevel = "Warning",
+            // Clusters of parallel tests share one engine, and task ids name containers: ids from different
+            // clusters must differ even when issued in the same millisecond.
+            IdInstance = Interlocked.Increment(ref s_lastInstance) % 1024,
         };
         configure?.Invoke(settings);
         var cluster = new TestCluster(root, settings);
@@ -208,4 +213,11 @@ public static class Eventually
 
     public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what) =>
         TrueAsync(() => Task.FromResult(condition()), timeout, what);
+}
+
+/// <summary>Status assertions that say why a task ended otherwise, so a CI failure names its cause.</summary>
+public static class AssertTask
+{
+    public static void Completed(RiverTask t) =>
+        Xunit.Assert.True(t.Status == RiverTaskStatus.Completed, $"task {t.TaskId} is {t.Status.ToWire()}: {t.ErrorMessage}");
 }

@@ -83,6 +83,18 @@ public sealed class ClusterStateTests : IDisposable
     // ---------------------------------------------------------------- submission
 
     [Fact]
+    public void Task_ids_carry_the_hosts_id_instance()
+    {
+        // Ids name containers, so two hosts whose runners share an engine must not issue the same one.
+        _settings.IdInstance = 77;
+        var state = NewState();
+        Register(state: state);
+        var ids = new[] { Submit(state: state), Submit(state: state) };
+        Assert.All(ids, id => Assert.Equal(77, (id >> 12) & 0x3FF));
+        Assert.True(ids[1] > ids[0]);
+    }
+
+    [Fact]
     public void Submit_is_refused_when_no_node_is_registered_and_stores_nothing()
     {
         var e = Refused(() => Submit());
