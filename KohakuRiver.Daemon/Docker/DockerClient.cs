@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -200,6 +201,62 @@ public sealed class DockerClient : IDisposable
         var outRest = new LogCopyStream(stdout, outCopy.Seen);
         var errRest = ReferenceEquals(outCopy, errCopy) ? outRest : new LogCopyStream(stderr, errCopy.Seen);
         await CopyLogsAsync(id, tty, outRest, errRest, follow: false, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the engine recorded an <c>oom</c> event for the container since <paramref name="since"/>, waiting up to
+    /// <paramref name="grace"/> for one that arrives late. The container's <c>State.OOMKilled</c> flag is set only when
+    /// containerd's OOM event reaches the engine before its exit event, and containerd does not order the two
+    /// (containerd#8180, #12260); the engine still records the late event. The check replays the engine's recent
+    /// events (it keeps the last 256), polling every 200 ms until the deadline.
+    /// </summary>
+    public async Task<bool> SawOomEventAsync(string id, DateTimeOffset since, TimeSpan grace, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var filters = new Dictionary<string, List<string>> { ["type"] = ["container"], ["container"] = [id], ["event"] = ["oom"] };
+        var deadline = DateTimeOffset.UtcNow + grace;
+        while (true)
+        {
+            var until = DateTimeOffset.UtcNow;
+            foreach (var e in await GetEventsAsync(since, until, filters, ct).ConfigureAwait(false))
+                if (e.Action == "oom") return true;
+            if (until >= deadline) return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The events the engine recorded between two times, oldest first; returns once <paramref name="until"/>
+    /// is reached (events are newline-separated JSON objects on one long answer).</summary>
+    public async Task<IReadOnlyList<DockerEvent>> GetEventsAsync(DateTimeOffset since, DateTimeOffset until,
+        IReadOnlyDictionary<string, List<string>> filters, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        var path = $"events?since={UnixTime(since)}&until={UnixTime(until)}&filters={Q(JsonSerializer.Serialize(new Dictionary<string, List<string>>(filters), Json.DictionaryStringListString))}";
+        using var response = await SendAsync(HttpMethod.Get, path, null, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        var events = new List<DockerEvent>();
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length == 0) continue;
+            try
+            {
+                if (JsonSerializer.Deserialize(line, Json.DockerEvent) is { } e) events.Add(e);
+            }
+            catch (JsonException e)
+            {
+                throw new DockerApiException(500, $"The Docker engine sent an event that is not JSON: {e.Message}");
+            }
+        }
+        return events;
+    }
+
+    // Seconds since the epoch with nanoseconds, the engine's own format for since/until.
+    private static string UnixTime(DateTimeOffset t)
+    {
+        var ticks = (t - DateTimeOffset.UnixEpoch).Ticks;
+        return string.Create(CultureInfo.InvariantCulture, $"{ticks / TimeSpan.TicksPerSecond}.{ticks % TimeSpan.TicksPerSecond * 100:D9}");
     }
 
     /// <summary>Sends a signal; a container that is missing or not running is not an error (the goal, "it is not running", holds).</summary>

@@ -17,5 +17,6 @@ namespace KohakuRiver.Daemon.Docker;
 [JsonSerializable(typeof(IdResponse))]
 [JsonSerializable(typeof(ExecStartSpec))]
 [JsonSerializable(typeof(CommitConfig))]
+[JsonSerializable(typeof(DockerEvent))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]
 internal sealed partial class DockerJsonContext : JsonSerializerContext;

@@ -303,3 +303,24 @@ internal sealed class CommitConfig
     public Dictionary<string, string>? Labels { get; set; }
     public List<string>? Cmd { get; set; }
 }
+
+/// <summary>One entry of <c>GET /events</c> (the fields the product uses).</summary>
+public sealed class DockerEvent
+{
+    /// <summary>"container", "image", "network", ...</summary>
+    public string? Type { get; set; }
+
+    /// <summary>"create", "start", "die", "oom", ...</summary>
+    public string? Action { get; set; }
+
+    public DockerEventActor? Actor { get; set; }
+
+    [JsonPropertyName("timeNano")]
+    public long TimeNano { get; set; }
+}
+
+public sealed class DockerEventActor
+{
+    public string? ID { get; set; }
+    public Dictionary<string, string>? Attributes { get; set; }
+}

@@ -293,10 +293,23 @@ public sealed partial class TaskExecutor : IDisposable
         RiverTaskStatus status;
         string? message = null;
         if (run.KillRequested) { status = RiverTaskStatus.Killed; message = "killed"; }
-        else if (inspect?.State?.OOMKilled == true) { status = RiverTaskStatus.KilledOom; message = "killed by the kernel: out of memory (container memory limit reached)"; }
+        else if (await WasOomKilledAsync(id, inspect, ct).ConfigureAwait(false)) { status = RiverTaskStatus.KilledOom; message = "killed by the kernel: out of memory (container memory limit reached)"; }
         else if (exitCode == 0) status = RiverTaskStatus.Completed;
         else { status = RiverTaskStatus.Failed; message = $"exited with code {exitCode}"; }
         await FinishAsync(run, status, exitCode, message).ConfigureAwait(false);
+    }
+
+    /// <summary>The engine's OOMKilled flag, or, for a SIGKILLed container with a memory limit whose flag is not set,
+    /// an <c>oom</c> event the engine recorded for it (up to 2 s late): containerd may deliver the OOM after the exit.</summary>
+    private async Task<bool> WasOomKilledAsync(string id, ContainerInspect? inspect, CancellationToken ct)
+    {
+        if (inspect?.State is not { } state) return false;
+        if (state.OOMKilled) return true;
+        if (state.ExitCode != 137 || inspect.HostConfig?.Memory is not > 0) return false;
+        var since = (state.StartedAtTime ?? DateTimeOffset.UtcNow.AddHours(-1)) - TimeSpan.FromSeconds(1);
+        var seen = await _docker.SawOomEventAsync(id, since, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        if (seen) _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", id);
+        return seen;
     }
 
     private async Task FinishAsync(Run run, RiverTaskStatus status, int? exitCode, string? message)

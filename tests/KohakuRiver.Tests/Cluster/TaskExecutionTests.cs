@@ -77,8 +77,22 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
             Command = "dd if=/dev/zero of=/dev/null bs=64M count=1",
             RequiredMemoryBytes = 16L << 20,
         });
-        Assert.Equal(RiverTaskStatus.KilledOom, t.Status);
+        Assert.True(t.Status == RiverTaskStatus.KilledOom, $"{t.Status}: {t.ErrorMessage} (exit {t.ExitCode})");
         Assert.Contains("memory", t.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Exit_137_under_a_memory_limit_without_an_oom_is_a_failure_not_killed_oom()
+    {
+        docker.RequireDocker();
+        await using var cluster = await TestCluster.StartAsync();
+        var t = await cluster.RunAsync(new SubmitRequest
+        {
+            Command = "sh -c 'kill -9 $$'; exit $?",
+            RequiredMemoryBytes = 64L << 20,
+        });
+        Assert.True(t.Status == RiverTaskStatus.Failed, $"{t.Status}: {t.ErrorMessage} (exit {t.ExitCode})");
+        Assert.Equal(137, t.ExitCode);
     }
 
     [Fact]

@@ -164,11 +164,12 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
     }
 
     [Fact]
-    public async Task Memory_limit_breach_is_reported_as_OOMKilled()
+    public async Task Memory_limit_breach_is_recorded_as_an_oom_event_of_that_container()
     {
         docker.RequireDocker();
         using var cts = DockerFixture.Timeout();
         string? id = null;
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         try
         {
             id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"],
@@ -178,8 +179,13 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
 
             Assert.Equal(137, exit.StatusCode);
             var inspect = await Client.InspectContainerAsync(id, cts.Token);
-            Assert.True(inspect!.State!.OOMKilled);
-            Assert.Equal(16L << 20, inspect.HostConfig!.Memory);
+            Assert.Equal(16L << 20, inspect!.HostConfig!.Memory);
+            // The OOMKilled flag can lose a race with the exit; the engine's event record cannot.
+            Assert.True(await Client.SawOomEventAsync(id, since, TimeSpan.FromSeconds(5), cts.Token));
+            var events = await Client.GetEventsAsync(since, DateTimeOffset.UtcNow,
+                new Dictionary<string, List<string>> { ["container"] = [id] }, cts.Token);
+            Assert.All(events, e => Assert.Equal(id, e.Actor?.ID));
+            Assert.Subset(events.Select(e => e.Action!).ToHashSet(), new HashSet<string> { "create", "start", "oom", "die" });
         }
         finally
         {
@@ -206,6 +212,7 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             var state = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
             Assert.False(state.Running);
             Assert.False(state.OOMKilled);
+            Assert.False(await Client.SawOomEventAsync(id, DateTimeOffset.UtcNow.AddMinutes(-1), TimeSpan.FromMilliseconds(300), cts.Token));
             await Client.KillContainerAsync(id, ct: cts.Token);
             await Client.KillContainerAsync(DockerFixture.UniqueName(), ct: cts.Token);
         }

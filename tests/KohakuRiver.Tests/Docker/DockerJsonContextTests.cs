@@ -64,4 +64,18 @@ public sealed class DockerJsonContextTests
         Assert.Equal("c1", exec.ContainerId);
         Assert.Equal(4, exec.ExitCode);
     }
+
+    [Fact]
+    public void An_engine_event_line_reads_its_action_actor_and_time()
+    {
+        const string line = """
+            {"status":"oom","id":"abc","from":"busybox","Type":"container","Action":"oom","Actor":{"ID":"abc","Attributes":{"image":"busybox","name":"x"}},"scope":"local","time":1700000000,"timeNano":1700000000123456789}
+            """;
+        var e = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent)!;
+        Assert.Equal("container", e.Type);
+        Assert.Equal("oom", e.Action);
+        Assert.Equal("abc", e.Actor!.ID);
+        Assert.Equal("x", e.Actor.Attributes!["name"]);
+        Assert.Equal(1700000000123456789, e.TimeNano);
+    }
 }
