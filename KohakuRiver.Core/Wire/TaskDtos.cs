@@ -24,6 +24,8 @@ public sealed class RiverTask
     public int RequiredCores { get; set; }
     public List<int>? RequiredGpus { get; set; }
     public long? RequiredMemoryBytes { get; set; }
+    /// <summary>The most processes and threads the container may hold at once (its cgroup's pids.max).</summary>
+    public int? PidsLimit { get; set; }
     /// <summary>The node the submitter asked for, if any.</summary>
     public string? TargetHostname { get; set; }
     public int? TargetNumaNodeId { get; set; }
@@ -83,6 +85,8 @@ public sealed class SubmitRequest
     /// <summary>GPU ids, one list per target (reference shape).</summary>
     public List<List<int>>? RequiredGpus { get; set; }
     public long? RequiredMemoryBytes { get; set; }
+    /// <summary>The most processes the task may hold at once; the host's default when absent.</summary>
+    public int? PidsLimit { get; set; }
     public List<string>? Targets { get; set; }
     public string? ContainerName { get; set; }
     public string? RegistryImage { get; set; }

@@ -9,6 +9,8 @@ public sealed class VpsCreateRequest
     public int? RequiredCores { get; set; }
     public List<int>? RequiredGpus { get; set; }
     public long? RequiredMemoryBytes { get; set; }
+    /// <summary>The most processes the VPS may hold at once; the host's default when absent.</summary>
+    public int? PidsLimit { get; set; }
     public string? TargetHostname { get; set; }
     public int? TargetNumaNodeId { get; set; }
     /// <summary>The environment (image kohakuriver/{env}:base); it must provide sshd unless SSH is disabled.</summary>
