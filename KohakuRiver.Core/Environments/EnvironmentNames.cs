@@ -18,15 +18,13 @@ public static class EnvironmentNames
     public static string ImageName(string env) => ImageRepository(env) + ":base";
     public static string TarballName(string env, long unixSeconds) => $"{env}-{unixSeconds.ToString(CultureInfo.InvariantCulture)}.tar";
 
-    /// <summary>Lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (a valid image repository
-    /// component); at most 64 characters.</summary>
-    public static bool IsValid(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= 64 && char.IsAsciiLetterOrDigit(name[0]) &&
-        name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');
+    /// <summary>Lowercase letters and digits joined by '.', '_', '__' or dashes (a valid image repository component, so
+    /// that <c>kohakuriver/name:base</c> is a valid image name); at most 64 characters.</summary>
+    public static bool IsValid(string? name) => name is { Length: <= 64 } && Parsing.ImageReference.IsPathComponent(name);
 
     public static string Validate(string? name) => IsValid(name)
         ? name!
-        : throw new FormatException($"'{name}' is not a valid environment name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+        : throw new FormatException($"'{name}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', starting and ending with a letter or digit, at most 64 characters");
 
     /// <summary>Parses <c>name-1700000000.tar</c>; the name itself may contain '-'.</summary>
     public static bool TryParseTarball(string fileName, out string env, out long unixSeconds)

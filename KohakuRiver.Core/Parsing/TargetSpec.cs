@@ -30,6 +30,12 @@ public sealed record TargetSpec(string NodeName, int? NumaNodeId = null, IReadOn
             return false;
         }
 
+        if (text.Length > 512)
+        {
+            error = $"target '{text[..40]}…' is longer than 512 characters";
+            return false;
+        }
+
         IReadOnlyList<int>? gpus = null;
         var gpuSep = text.IndexOf("::", StringComparison.Ordinal);
         var head = text;
@@ -43,6 +49,11 @@ public sealed record TargetSpec(string NodeName, int? NumaNodeId = null, IReadOn
                 if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                 {
                     error = $"target '{original}': GPU id '{part}' is not a non-negative integer";
+                    return false;
+                }
+                if (ids.Count == Wire.RequestLimits.MaxGpuIds)
+                {
+                    error = $"target '{original}' lists more than {Wire.RequestLimits.MaxGpuIds} GPU ids";
                     return false;
                 }
                 if (ids.Contains(id))
