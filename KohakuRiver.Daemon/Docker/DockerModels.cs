@@ -48,8 +48,11 @@ public sealed class HostConfigSpec
     public string? CpusetCpus { get; set; }
     public string? CpusetMems { get; set; }
 
-    /// <summary>"host:container[:opts]" entries.</summary>
+    /// <summary>"host:container[:opts]" entries. A missing host path is created by the engine (as root).</summary>
     public List<string>? Binds { get; set; }
+
+    /// <summary>Typed mounts. A bind mount whose source is missing is an error here, never created.</summary>
+    public List<MountPointSpec>? Mounts { get; set; }
 
     public string? NetworkMode { get; set; }
     public bool? Privileged { get; set; }
@@ -58,6 +61,15 @@ public sealed class HostConfigSpec
     public RestartPolicySpec? RestartPolicy { get; set; }
     public Dictionary<string, List<PortBindingSpec>>? PortBindings { get; set; }
     public List<DeviceRequestSpec>? DeviceRequests { get; set; }
+}
+
+public sealed class MountPointSpec
+{
+    /// <summary>"bind", "volume" or "tmpfs".</summary>
+    public string Type { get; set; } = "bind";
+    public string Source { get; set; } = "";
+    public string Target { get; set; } = "";
+    public bool? ReadOnly { get; set; }
 }
 
 public sealed class RestartPolicySpec

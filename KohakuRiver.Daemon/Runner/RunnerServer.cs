@@ -2,6 +2,7 @@ using System.Net;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
 using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Runner.Environments;
 using KohakuRiver.Daemon.Runner.Agent;
 using KohakuRiver.Daemon.Runner.Api;
@@ -18,15 +19,21 @@ public static class RunnerServer
     {
         if (string.IsNullOrEmpty(settings.ClusterToken))
             throw new SettingsException("setting cluster_token is required on a runner: copy it from the host's data dir (file cluster-token) or its config");
+        var mounts = new MountSecurityPolicy(settings, $"node {settings.NodeName}");
         foreach (var m in settings.ExtraMounts)
-            if (MountPolicy.Check(m, settings) is { } refused) throw new SettingsException($"setting extra_mounts: {refused}");
+            if (mounts.Check(m, mustExist: false, byOperator: true) is { Allowed: false } refused)
+                throw new SettingsException($"setting extra_mounts: {refused.Error}");
         var listenAddress = settings.RunnerAddress ?? RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
         if (!IPAddress.TryParse(listenAddress, out var listenIp))
             throw new SettingsException($"setting runner_address: '{listenAddress}' is not an IP address");
 
         var builder = WebApplication.CreateSlimBuilder();
         DaemonLogging.Configure(builder.Logging, settings, "runner");
-        builder.WebHost.ConfigureKestrel(k => k.Listen(listenIp, settings.RunnerPort));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(listenIp, settings.RunnerPort);
+            k.Limits.MaxRequestBodySize = Core.Wire.RequestLimits.MaxBodyBytes;
+        });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
         builder.Services.AddSingleton<ResourceDetector>();

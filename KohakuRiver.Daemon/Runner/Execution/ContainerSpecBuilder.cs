@@ -33,7 +33,11 @@ public static class ContainerLabels
 /// <summary>Turns a task into the Engine API's container specification. Pure, so every rule is tested directly.</summary>
 public static class ContainerSpecBuilder
 {
-    public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa)
+    /// <param name="mounts">The task's own mounts, checked and with their host paths resolved
+    /// (<see cref="Security.MountSecurityPolicy"/>): they go in as typed bind mounts, so a source that vanished in
+    /// between is an engine error, never a folder the engine creates.</param>
+    public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa,
+        IReadOnlyList<MountSpec> mounts)
     {
         // With arguments the command is the executable and the arguments pass verbatim (exec form); a bare command
         // line runs under /bin/sh -c so that pipes and redirections work. Either way the image's ENTRYPOINT stays.
@@ -53,18 +57,24 @@ public static class ContainerSpecBuilder
             $"{Path.Combine(settings.SharedDir, "shared_data")}:/shared",
             $"{settings.LocalTempDir}:/local_temp",
         };
-        foreach (var m in settings.ExtraMounts.Concat(task.AdditionalMounts))
+        foreach (var m in settings.ExtraMounts)
             if (MountSpec.TryParse(m, out var spec, out _)) binds.Add(spec!.ToBind());
+        var memory = task.RequiredMemoryBytes ?? settings.DefaultMemoryBytes(task.RequiredCores);
 
         var host = new HostConfigSpec
         {
             Binds = binds,
+            Mounts = mounts.Count > 0
+                ? mounts.Select(m => new MountPointSpec { Type = "bind", Source = m.HostPath, Target = m.ContainerPath, ReadOnly = m.ReadOnly ? true : null }).ToList()
+                : null,
             NetworkMode = settings.TaskNetwork,
             Privileged = task.Privileged ? true : null,
             NanoCpus = task.RequiredCores > 0 ? task.RequiredCores * 1_000_000_000L : null,
-            Memory = task.RequiredMemoryBytes,
+            Memory = memory,
             // Swap equal to the limit means no swap: a task over its memory is OOM-killed, not slowed to a crawl.
-            MemorySwap = task.RequiredMemoryBytes,
+            MemorySwap = memory,
+            // A fork bomb stops at its own limit instead of taking the node (and, standalone, the host) down.
+            PidsLimit = task.PidsLimit ?? settings.DefaultPidsLimit,
         };
         if (task.TargetNumaNodeId is { } numaId && numa is not null &&
             numa.TryGetValue(numaId.ToString(CultureInfo.InvariantCulture), out var numaNode) && numaNode.Cores.Count > 0)

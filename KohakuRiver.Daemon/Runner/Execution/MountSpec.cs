@@ -9,6 +9,16 @@ public sealed record MountSpec(string HostPath, string ContainerPath, bool ReadO
     {
         mount = null;
         error = null;
+        if (text is not null && System.Text.Encoding.UTF8.GetByteCount(text) > Core.Wire.RequestLimits.MaxMountBytes)
+        {
+            error = $"mount '{text[..Math.Min(text.Length, 40)]}…' is longer than {Core.Wire.RequestLimits.MaxMountBytes} bytes";
+            return false;
+        }
+        if (text is not null && text.Any(char.IsControl))
+        {
+            error = $"mount '{Printable(text)}' contains a control character (NUL, newline, …)";
+            return false;
+        }
         var parts = (text ?? "").Split(':');
         if (parts.Length is < 2 or > 3 || parts.Any(string.IsNullOrWhiteSpace))
         {
@@ -35,7 +45,16 @@ public sealed record MountSpec(string HostPath, string ContainerPath, bool ReadO
             error = $"mount '{text}': paths must not contain '..'";
             return false;
         }
-        mount = new MountSpec(parts[0].TrimEnd('/') is "" ? "/" : parts[0].TrimEnd('/'), parts[1].TrimEnd('/') is "" ? "/" : parts[1].TrimEnd('/'), readOnly);
+        if (parts[1].TrimEnd('/') == "")
+        {
+            error = $"mount '{text}': a container's root cannot be a mount target";
+            return false;
+        }
+        mount = new MountSpec(parts[0].TrimEnd('/') is "" ? "/" : parts[0].TrimEnd('/'), parts[1].TrimEnd('/'), readOnly);
         return true;
     }
+
+    /// <summary>The text with control characters shown as escapes, for messages.</summary>
+    public static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }

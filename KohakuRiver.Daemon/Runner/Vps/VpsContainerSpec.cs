@@ -32,9 +32,9 @@ public static class VpsContainerSpec
     public static string ContainerName(long taskId) => $"kohakuriver-vps-{taskId}";
 
     public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName,
-        IReadOnlyDictionary<string, NumaNodeInfo>? numa, string publishAddress)
+        IReadOnlyDictionary<string, NumaNodeInfo>? numa, string publishAddress, IReadOnlyList<MountSpec> mounts)
     {
-        var spec = ContainerSpecBuilder.Build(task, settings, nodeName, numa);
+        var spec = ContainerSpecBuilder.Build(task, settings, nodeName, numa, mounts);
         var ssh = task.SshKeyMode != "disabled";
         spec.Labels![ContainerLabels.Kind] = "vps";
         // The VPS's own process must be our script, whatever the image's ENTRYPOINT.

@@ -170,7 +170,8 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
         }
         Assert.Empty(await cluster.Client.ListTasksAsync());
 
-        var folder = Path.Combine(cluster.Root, "inputs");
+        // Inside the shared dir, one of the roots mounts may come from by default.
+        var folder = Path.Combine(cluster.HostSettings.SharedDir, "datasets", "inputs");
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "in.txt"), "input data");
         var t = await cluster.RunAsync(new SubmitRequest { Command = "cat /inputs/in.txt; touch /inputs/new 2>/dev/null || echo read-only", AdditionalMounts = [$"{folder}:/inputs:ro"] });
