@@ -93,6 +93,7 @@ public static class DaemonCommand
     private static async Task<int> RunRoleAsync(string role, DaemonSettings settings)
     {
         var apps = new List<WebApplication>();
+        settings.HostSharesRunnerFilesystem = role == "standalone";
         if (role is "host" or "standalone")
         {
             TokenStore.EnsureHostTokens(settings, Console.WriteLine);

@@ -34,6 +34,16 @@ public sealed class DaemonSettings
     public long RunnerMemoryBytes { get; set; }
     /// <summary>Mounts added to every task container, <c>host_path:container_path[:ro]</c>.</summary>
     public List<string> ExtraMounts { get; set; } = [];
+    /// <summary>Host folders (besides the shared and local-temp dirs) that tasks and VPSs may mount from.</summary>
+    public List<string> MountAllowedRoots { get; set; } = [];
+    /// <summary>Whether a task or VPS may ask for a privileged container (root on the node). Off by default.</summary>
+    public bool AllowPrivileged { get; set; }
+    /// <summary>Memory limit per requested core of a task or VPS that names none (capped at the largest node).</summary>
+    public long DefaultMemoryPerCoreBytes { get; set; } = 2L << 30;
+    /// <summary>Processes a task or VPS may hold at once when it names no pids_limit.</summary>
+    public int DefaultPidsLimit { get; set; } = 4096;
+    /// <summary>The highest pids_limit a request may ask for.</summary>
+    public int MaxPidsLimit { get; set; } = 65536;
     /// <summary>Docker network for task containers.</summary>
     public string TaskNetwork { get; set; } = "bridge";
     public string LogLevel { get; set; } = "Information";
@@ -43,12 +53,18 @@ public sealed class DaemonSettings
     public long EnvironmentMemoryBytes { get; set; } = 4L << 30;
     /// <summary>The config file these settings were read from (it may not exist).</summary>
     public string? ConfigPath { get; set; }
+    /// <summary>Not a setting: true when the host runs beside its runner on one machine (standalone), so that it can
+    /// check at submit that a mount's source exists.</summary>
+    public bool HostSharesRunnerFilesystem { get; set; }
 
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
     public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(HeartbeatIntervalSeconds * HeartbeatTimeoutFactor);
     public string HostUrl => $"http://{(HostAddress.Contains(':') ? $"[{HostAddress}]" : HostAddress)}:{HostPort}";
     public string DatabasePath => Path.Combine(DataDir, "kohakuriver.db");
     public string LogsDir => Path.Combine(SharedDir, "logs");
+    /// <summary>The memory limit of a task or VPS that names none.</summary>
+    public long DefaultMemoryBytes(int cores) => Math.Max(cores, 1) * DefaultMemoryPerCoreBytes;
+
     public string NodeName => string.IsNullOrWhiteSpace(RunnerHostname) ? System.Environment.MachineName : RunnerHostname!;
 
     /// <summary>The environment a task or VPS runs in: the one it names, else the default; none when it names an
@@ -60,6 +76,7 @@ public sealed class DaemonSettings
     {
         var c = (DaemonSettings)MemberwiseClone();
         c.ExtraMounts = [.. ExtraMounts];
+        c.MountAllowedRoots = [.. MountAllowedRoots];
         return c;
     }
 

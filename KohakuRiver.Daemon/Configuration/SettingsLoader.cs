@@ -15,6 +15,9 @@ public static class SettingsLoader
 {
     private sealed record Setting(string Key, string Help, Func<DaemonSettings, string, string?> Apply, Func<DaemonSettings, object?> Read);
 
+    /// <summary>The lowest pids limit a setting or a request may name: a shell and a few children.</summary>
+    public const int MinPidsLimit = 16;
+
     private static readonly Setting[] All =
     [
         Port("host_port", "host API port", (s, v) => s.HostPort = v, s => s.HostPort),
@@ -55,6 +58,24 @@ public static class SettingsLoader
             s.ExtraMounts = list;
             return null;
         }, s => string.Join(",", s.ExtraMounts)),
+        new("mount_allowed_roots", "host folders tasks and VPSs may mount from, besides shared_dir and local_temp_dir, comma-separated", (s, v) =>
+        {
+            var list = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            foreach (var root in list)
+                if (!Path.IsPathRooted(root) || root.Any(char.IsControl)) return $"'{root}' is not an absolute path";
+            s.MountAllowedRoots = list.Select(Path.GetFullPath).ToList();
+            return null;
+        }, s => string.Join(",", s.MountAllowedRoots)),
+        Bool("allow_privileged", "whether tasks and VPSs may ask for privileged containers (root on the node)", (s, v) => s.AllowPrivileged = v, s => s.AllowPrivileged),
+        new("default_memory_per_core_bytes", "memory limit per core of a task or VPS that names none, e.g. 2G", (s, v) =>
+        {
+            if (!Core.Parsing.ByteSize.TryParse(v, out var b, out var e)) return e;
+            if (b < 6L << 20) return $"'{v}' is below Docker's minimum of 6 MiB";
+            s.DefaultMemoryPerCoreBytes = b;
+            return null;
+        }, s => s.DefaultMemoryPerCoreBytes),
+        Int("default_pids_limit", "processes a task or VPS may hold at once when it names no pids_limit", MinPidsLimit, 4_194_304, (s, v) => s.DefaultPidsLimit = v, s => s.DefaultPidsLimit),
+        Int("max_pids_limit", "the highest pids_limit a request may ask for", MinPidsLimit, 4_194_304, (s, v) => s.MaxPidsLimit = v, s => s.MaxPidsLimit),
         Text("task_network", "Docker network of task containers", (s, v) => s.TaskNetwork = v, s => s.TaskNetwork, allowEmpty: false),
         new("environment_cpus", "CPU limit of environment containers on the host", (s, v) =>
         {
@@ -121,6 +142,8 @@ public static class SettingsLoader
             Apply(settings, key, value, $"command-line option --{key.Replace('_', '-')}");
 
         settings.ConfigPath = configPath;
+        if (settings.DefaultPidsLimit > settings.MaxPidsLimit)
+            throw new SettingsException($"setting default_pids_limit ({settings.DefaultPidsLimit}) is above max_pids_limit ({settings.MaxPidsLimit})");
         return settings;
     }
 
@@ -186,9 +209,11 @@ public static class SettingsLoader
                 {
                     JsonValueKind.String => p.Value.GetString()!,
                     JsonValueKind.Number => p.Value.GetRawText(),
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
                     JsonValueKind.Null => "",
                     JsonValueKind.Array => string.Join(",", p.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
-                    _ => throw new SettingsException($"setting {p.Name} (from config file {path}): expected a string, number or list, got {p.Value.ValueKind}"),
+                    _ => throw new SettingsException($"setting {p.Name} (from config file {path}): expected a string, number, true/false or list, got {p.Value.ValueKind}"),
                 };
                 list.Add((p.Name, v));
             }
@@ -208,6 +233,17 @@ public static class SettingsLoader
                 return $"'{v}' is not a whole number from {min} to {max}";
             set(s, n);
             return null;
+        }, read);
+
+    private static Setting Bool(string key, string help, Action<DaemonSettings, bool> set, Func<DaemonSettings, object?> read) =>
+        new(key, help, (s, v) =>
+        {
+            switch (v.Trim().ToLowerInvariant())
+            {
+                case "true" or "1" or "yes": set(s, true); return null;
+                case "false" or "0" or "no" or "": set(s, false); return null;
+                default: return $"'{v}' is not true or false";
+            }
         }, read);
 
     private static Setting Address(string key, string help, Action<DaemonSettings, string> set, Func<DaemonSettings, object?> read) =>

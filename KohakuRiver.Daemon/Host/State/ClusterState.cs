@@ -8,7 +8,7 @@ using KohakuRiver.Daemon.Host.Scheduling;
 using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Core.Environments;
-using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Host.State;
@@ -40,6 +40,8 @@ public sealed class ClusterState : ISshTargetResolver
         public RiverTask Task { get; } = task;
         public DateTimeOffset StatusSince { get; set; } = since;
         public int DispatchAttempts { get; set; }
+        /// <summary>The node whose reservations count this task now (see <see cref="ClusterState.Reconcile"/>).</summary>
+        public string? ReservedOn { get; set; }
     }
 
     private const int MaxDispatchAttempts = 3;
@@ -51,7 +53,9 @@ public sealed class ClusterState : ISshTargetResolver
     private readonly SnowflakeIdGenerator _ids;
     private readonly Dictionary<string, NodeEntry> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<long, ActiveTask> _active = [];
-    private readonly SortedSet<long> _pending = [];
+    private readonly PendingQueue _pending = new();
+    private readonly ReservationLedger _reserved = new();
+    private readonly SubmissionValidator _validator;
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _finishWaiters = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _changeWaiters = new();
     private readonly DateTimeOffset _startedAt;
@@ -63,13 +67,15 @@ public sealed class ClusterState : ISshTargetResolver
         _time = time;
         _log = log;
         _startedAt = time.GetUtcNow();
+        _validator = new SubmissionValidator(settings);
         // Ids continue above the newest stored one, even if the clock stepped back across a restart.
         _ids = new SnowflakeIdGenerator(settings.IdInstance, lastIssued: store.MaxTaskId());
         foreach (var n in store.LoadNodes()) _nodes[n.Hostname] = new NodeEntry { Stored = n };
         foreach (var t in store.LoadUnfinishedTasks())
         {
-            _active[t.TaskId] = new ActiveTask(t, _startedAt);
-            if (t.Status == RiverTaskStatus.Pending) _pending.Add(t.TaskId);
+            var a = _active[t.TaskId] = new ActiveTask(t, _startedAt);
+            if (t.Status == RiverTaskStatus.Pending) Enqueue(a);
+            Reconcile(a);
         }
         if (_active.Count > 0 || _nodes.Count > 0)
             _log.LogInformation("Restored {Nodes} nodes and {Tasks} unfinished tasks ({Pending} queued) from {Db}",
@@ -83,7 +89,7 @@ public sealed class ClusterState : ISshTargetResolver
 
     public SubmitResponse Submit(IReadOnlyList<SubmitRequest> specs)
     {
-        if (specs.Count == 0) throw ApiException.BadRequest("no tasks given");
+        SubmissionValidator.CheckBatchSize(specs);
         var now = _time.GetUtcNow();
         var prepared = new List<(RiverTask Task, string Label)>();
         for (var i = 0; i < specs.Count; i++)
@@ -102,8 +108,12 @@ public sealed class ClusterState : ISshTargetResolver
         lock (_gate)
         {
             var capacities = Capacities();
+            var largestNode = capacities.Values.Select(c => c.TotalMemoryBytes).DefaultIfEmpty(0).Max();
             foreach (var (task, label) in prepared)
             {
+                // The default limit is reserved like an asked-for one, so what the scheduler counts is what runs; it
+                // never exceeds the largest node, so a default alone never makes a task impossible.
+                task.RequiredMemoryBytes ??= largestNode > 0 ? Math.Min(_settings.DefaultMemoryBytes(task.RequiredCores), largestNode) : _settings.DefaultMemoryBytes(task.RequiredCores);
                 var why = BinPackingScheduler.WhyInfeasible(ResourceRequest.Of(task), capacities.Values);
                 if (why is not null) throw ApiException.BadRequest($"{label}{Describe(task)} can never run: {why}");
             }
@@ -121,11 +131,7 @@ public sealed class ClusterState : ISshTargetResolver
                 tasks.Add(task);
             }
             _store.InsertBatch(batchId, now, tasks);
-            foreach (var t in tasks)
-            {
-                _active[t.TaskId] = new ActiveTask(t, now);
-                _pending.Add(t.TaskId);
-            }
+            foreach (var t in tasks) Enqueue(_active[t.TaskId] = new ActiveTask(t, now));
             DispatchSignal.Set();
             return new SubmitResponse
             {
@@ -138,13 +144,7 @@ public sealed class ClusterState : ISshTargetResolver
 
     private IEnumerable<(RiverTask, string)> Expand(SubmitRequest r, string label)
     {
-        if (r.TaskType != "command")
-            throw ApiException.BadRequest($"{label}task_type '{r.TaskType}' is not supported here; use 'command'");
-        if (string.IsNullOrWhiteSpace(r.Command)) throw ApiException.BadRequest($"{label}command is empty");
-        var cores = CheckContainerRequest(label, r.RequiredCores, r.RequiredMemoryBytes, r.AdditionalMounts, r.ContainerName);
-        foreach (var key in (r.EnvVars ?? []).Keys)
-            if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
-                throw ApiException.BadRequest($"{label}env_vars name '{key}' is not a valid variable name");
+        var container = _validator.CheckTask(r, label);
 
         var targets = new List<TargetSpec?>();
         if (r.Targets is { Count: > 0 })
@@ -175,8 +175,9 @@ public sealed class ClusterState : ISshTargetResolver
                 Arguments = r.Arguments ?? [],
                 EnvVars = r.EnvVars ?? [],
                 Parameters = r.Parameters ?? [],
-                RequiredCores = cores,
-                RequiredMemoryBytes = r.RequiredMemoryBytes,
+                RequiredCores = container.Cores,
+                RequiredMemoryBytes = container.MemoryBytes,
+                PidsLimit = container.PidsLimit,
                 RequiredGpus = gpus is { Count: > 0 } ? gpus : null,
                 TargetHostname = target?.NodeName,
                 TargetNumaNodeId = target?.NumaNodeId,
@@ -184,49 +185,31 @@ public sealed class ClusterState : ISshTargetResolver
                 Image = r.RegistryImage,
                 DockerImageName = r.RegistryImage ?? EnvironmentNames.ImageName(environment!),
                 Privileged = r.Privileged ?? false,
-                AdditionalMounts = r.AdditionalMounts ?? [],
+                AdditionalMounts = container.Mounts,
             }, label);
         }
-    }
-
-    /// <summary>The checks every container request gets, task or VPS; returns the cores (default 1).</summary>
-    private int CheckContainerRequest(string label, int? requiredCores, long? memory, List<string>? mounts, string? environment)
-    {
-        var cores = requiredCores ?? 1;
-        if (cores < 0) throw ApiException.BadRequest($"{label}required_cores must be 0 or more, got {cores}");
-        if (memory is { } mem && mem <= 0)
-            throw ApiException.BadRequest($"{label}required_memory_bytes must be positive, got {mem}");
-        if (memory is { } small && small < 6L << 20)
-            throw ApiException.BadRequest($"{label}required_memory_bytes {small} is below Docker's minimum of 6 MiB");
-        foreach (var m in mounts ?? [])
-            if (MountPolicy.Check(m, _settings) is { } error) throw ApiException.BadRequest(label + error);
-        if (environment is { } env && !EnvironmentNames.IsValid(env))
-            throw ApiException.BadRequest($"{label}container_name '{env}' is not a valid environment name (lowercase letters, digits, '.', '_', '-')");
-        return cores;
     }
 
     /// <summary>Queues a VPS (one task, its own batch). The caller has checked the key and the environment.</summary>
     public RiverTask SubmitVps(VpsCreateRequest r, string? publicKey)
     {
-        var cores = CheckContainerRequest("", r.RequiredCores, r.RequiredMemoryBytes, r.AdditionalMounts, r.ContainerName);
-        if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
-            throw ApiException.BadRequest($"target_hostname '{node}' is not a valid node name");
-        if (r.TargetNumaNodeId is < 0) throw ApiException.BadRequest("target_numa_node_id must be 0 or more");
+        var container = _validator.CheckVps(r);
         var environment = _settings.EnvironmentFor(r.RegistryImage, r.ContainerName);
         var task = new RiverTask
         {
             TaskType = "vps",
             Name = r.Name,
             Command = "sshd",
-            RequiredCores = cores,
-            RequiredMemoryBytes = r.RequiredMemoryBytes,
+            RequiredCores = container.Cores,
+            RequiredMemoryBytes = container.MemoryBytes,
+            PidsLimit = container.PidsLimit,
             RequiredGpus = r.RequiredGpus is { Count: > 0 } g ? g : null,
             TargetHostname = r.TargetHostname,
             TargetNumaNodeId = r.TargetNumaNodeId,
             Environment = environment,
             Image = r.RegistryImage,
             DockerImageName = r.RegistryImage ?? EnvironmentNames.ImageName(environment!),
-            AdditionalMounts = r.AdditionalMounts ?? [],
+            AdditionalMounts = container.Mounts,
             SshKeyMode = r.SshKeyMode,
             SshPublicKey = publicKey,
         };
@@ -350,15 +333,18 @@ public sealed class ClusterState : ISshTargetResolver
             if (!capacities.Values.Any(c => c.Online)) return [];
             var now = _time.GetUtcNow();
             var result = new List<Dispatch>();
-            foreach (var id in _pending)
+            // The walk ends as soon as no online node has room for the smallest queued task, so a long queue behind
+            // a full cluster costs nothing per signal.
+            foreach (var id in _pending.Ids)
             {
+                if (!RoomForSmallest(capacities.Values)) break;
                 var a = _active[id];
                 var request = ResourceRequest.Of(a.Task);
                 var node = BinPackingScheduler.Place(request, capacities.Values);
                 if (node is null) continue;
                 capacities[node.Name] = Reserve(node, request);
-                Move(a, RiverTaskStatus.Assigning, now);
                 a.Task.NodeName = node.Name;
+                Move(a, RiverTaskStatus.Assigning, now);
                 result.Add(new Dispatch(a.Task.Clone(), node.Name, _nodes[node.Name].Stored.Registration.Url));
             }
             foreach (var d in result) _pending.Remove(d.Task.TaskId);
@@ -387,7 +373,7 @@ public sealed class ClusterState : ISshTargetResolver
                     taskId, a.Task.NodeName, reason);
                 Move(a, RiverTaskStatus.Pending, now);
                 a.Task.NodeName = null;
-                _pending.Add(taskId);
+                Enqueue(a);
                 DispatchSignal.Set();
             }
             _store.UpdateTask(a.Task);
@@ -565,7 +551,7 @@ public sealed class ClusterState : ISshTargetResolver
             // What we think runs there but the runner no longer holds. A grace of two intervals covers a dispatch
             // that crossed this heartbeat in flight.
             var grace = TimeSpan.FromSeconds(Math.Max(2 * _settings.HeartbeatIntervalSeconds, 1));
-            foreach (var a in _active.Values.Where(a => a.Task.NodeName == hostname && a.Task.Status.HoldsResources()).ToList())
+            foreach (var a in HeldOn(hostname))
             {
                 if (held.Contains(a.Task.TaskId) || now - a.StatusSince < grace) continue;
                 if (a.Task.Status == RiverTaskStatus.Assigning)
@@ -573,7 +559,7 @@ public sealed class ClusterState : ISshTargetResolver
                     _log.LogWarning("Task {TaskId}: {Node} never received it; queued again", a.Task.TaskId, hostname);
                     Move(a, RiverTaskStatus.Pending, now);
                     a.Task.NodeName = null;
-                    _pending.Add(a.Task.TaskId);
+                    Enqueue(a);
                     DispatchSignal.Set();
                 }
                 else
@@ -604,7 +590,7 @@ public sealed class ClusterState : ISshTargetResolver
                 n.Stored.Status = NodeStatus.Offline;
                 _store.UpsertNode(n.Stored);
                 marked.Add(n.Stored.Hostname);
-                foreach (var a in _active.Values.Where(a => a.Task.NodeName == n.Stored.Hostname && a.Task.Status.HoldsResources()).ToList())
+                foreach (var a in HeldOn(n.Stored.Hostname))
                 {
                     a.Task.ErrorMessage = $"node {n.Stored.Hostname} stopped heartbeating (last at {last:O})";
                     Finish(a, RiverTaskStatus.Lost, now);
@@ -703,7 +689,7 @@ public sealed class ClusterState : ISshTargetResolver
                     TotalMemoryBytes = r.TotalRamBytes,
                     MemoryReservedBytes = c.ReservedMemoryBytes,
                     AvailableMemoryBytes = Math.Max(0, c.FreeMemoryBytes),
-                    RunningTaskCount = _active.Values.Count(a => a.Task.NodeName == n.Stored.Hostname && a.Task.Status.HoldsResources()),
+                    RunningTaskCount = _reserved.For(n.Stored.Hostname).TaskIds.Count,
                     LastHeartbeat = n.Stored.LastHeartbeat,
                     NumaTopology = r.NumaTopology,
                     GpuInfo = m?.GpuInfo ?? r.GpuInfo,
@@ -727,7 +713,7 @@ public sealed class ClusterState : ISshTargetResolver
         lock (_gate)
         {
             pending = _pending.Count;
-            running = _active.Values.Count(a => a.Task.Status.HoldsResources());
+            running = _nodes.Keys.Sum(n => _reserved.For(n).TaskIds.Count);
         }
         return new ClusterHealth
         {
@@ -751,47 +737,52 @@ public sealed class ClusterState : ISshTargetResolver
 
     // ---------------------------------------------------------------- internals (call under _gate)
 
+    /// <summary>Every node's capacity and reservations now: O(nodes), from the ledger.</summary>
     private Dictionary<string, NodeCapacity> Capacities()
     {
-        var reservedCores = new Dictionary<string, int>();
-        var reservedMem = new Dictionary<string, long>();
-        var reservedNuma = new Dictionary<string, Dictionary<int, int>>();
-        var reservedGpus = new Dictionary<string, HashSet<int>>();
-        foreach (var a in _active.Values)
-        {
-            var t = a.Task;
-            if (!t.Status.HoldsResources() || t.NodeName is null) continue;
-            reservedCores[t.NodeName] = reservedCores.GetValueOrDefault(t.NodeName) + t.RequiredCores;
-            reservedMem[t.NodeName] = reservedMem.GetValueOrDefault(t.NodeName) + (t.RequiredMemoryBytes ?? 0);
-            if (t.TargetNumaNodeId is { } numa)
-            {
-                var d = reservedNuma.TryGetValue(t.NodeName, out var x) ? x : reservedNuma[t.NodeName] = [];
-                d[numa] = d.GetValueOrDefault(numa) + t.RequiredCores;
-            }
-            if (t.RequiredGpus is { Count: > 0 } gpus)
-            {
-                var s = reservedGpus.TryGetValue(t.NodeName, out var y) ? y : reservedGpus[t.NodeName] = [];
-                s.UnionWith(gpus);
-            }
-        }
         var result = new Dictionary<string, NodeCapacity>(StringComparer.Ordinal);
         foreach (var n in _nodes.Values)
         {
             var r = n.Stored.Registration;
             var name = n.Stored.Hostname;
+            var held = _reserved.For(name);
             result[name] = new NodeCapacity(
                 name,
                 n.Stored.Status == NodeStatus.Online,
                 r.TotalCores,
                 r.TotalRamBytes,
-                reservedCores.GetValueOrDefault(name),
-                reservedMem.GetValueOrDefault(name),
+                held.Cores,
+                held.MemoryBytes,
                 (r.NumaTopology ?? []).Where(kv => int.TryParse(kv.Key, out _)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value.Cores.Count),
-                reservedNuma.TryGetValue(name, out var numa) ? numa : new Dictionary<int, int>(),
+                new Dictionary<int, int>(held.NumaCores),
                 (r.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet(),
-                reservedGpus.TryGetValue(name, out var gpus) ? gpus : new HashSet<int>());
+                held.Gpus.Keys.ToHashSet());
         }
         return result;
+    }
+
+    /// <summary>Whether some online node could take the smallest queued task now.</summary>
+    private bool RoomForSmallest(IEnumerable<NodeCapacity> nodes)
+    {
+        var cores = _pending.MinCores;
+        var memory = _pending.MinMemoryBytes;
+        return nodes.Any(n => n.Online && n.FreeCores >= cores && n.FreeMemoryBytes >= memory);
+    }
+
+    private void Enqueue(ActiveTask a) => _pending.Add(a.Task.TaskId, a.Task.RequiredCores, a.Task.RequiredMemoryBytes ?? 0);
+
+    /// <summary>The tasks holding resources on a node, from the ledger (a copy: callers change their statuses).</summary>
+    private List<ActiveTask> HeldOn(string node) =>
+        _reserved.For(node).TaskIds.Select(id => _active[id]).ToList();
+
+    /// <summary>Keeps the ledger in step with a task's status: it counts on its node exactly while it holds resources.</summary>
+    private void Reconcile(ActiveTask a)
+    {
+        var want = a.Task.Status.HoldsResources() ? a.Task.NodeName : null;
+        if (a.ReservedOn == want) return;
+        if (a.ReservedOn is { } was) _reserved.Remove(was, a.Task);
+        if (want is not null) _reserved.Add(want, a.Task);
+        a.ReservedOn = want;
     }
 
     private static NodeCapacity Reserve(NodeCapacity n, ResourceRequest r)
@@ -815,6 +806,7 @@ public sealed class ClusterState : ISshTargetResolver
             throw new InvalidOperationException($"task {a.Task.TaskId}: {a.Task.Status.ToWire()} -> {to.ToWire()} is not allowed");
         a.Task.Status = to;
         a.StatusSince = now;
+        Reconcile(a);
         Changed(a);
     }
 

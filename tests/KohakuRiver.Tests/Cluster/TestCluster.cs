@@ -62,6 +62,8 @@ public sealed class TestCluster : IAsyncDisposable
             // Clusters of parallel tests share one engine, and task ids name containers: ids from different
             // clusters must differ even when issued in the same millisecond.
             IdInstance = Interlocked.Increment(ref s_lastInstance) % 1024,
+            // Host and runners share this machine, as in standalone mode.
+            HostSharesRunnerFilesystem = true,
         };
         configure?.Invoke(settings);
         var cluster = new TestCluster(root, settings);
@@ -114,6 +116,17 @@ public sealed class TestCluster : IAsyncDisposable
         _runners[node] = app;
     }
 
+    /// <summary>Starts one more runner, under a node name of the caller's choosing (one a stand-in registered first,
+    /// say).</summary>
+    public async Task AddRunnerAsync(string node)
+    {
+        var rs = HostSettings.Clone();
+        rs.RunnerHostname = node;
+        _runnerSettings[node] = rs;
+        _runners[node] = null;
+        await StartRunnerAsync(node);
+    }
+
     /// <summary>Stops a runner as a crash would look to the host: it simply stops talking. Its containers run on.</summary>
     public async Task StopRunnerAsync(string node)
     {
@@ -122,6 +135,9 @@ public sealed class TestCluster : IAsyncDisposable
         await app.DisposeAsync();
         _runners[node] = null;
     }
+
+    /// <summary>A runner's own settings, which its executor reads as it goes (to change what one node allows).</summary>
+    public DaemonSettings RunnerSettings(string node) => _runnerSettings[node];
 
     /// <summary>A service of a running runner, for assertions about its internals (load counts, say).</summary>
     public T RunnerService<T>(string node) where T : notnull =>

@@ -124,6 +124,11 @@ public sealed class SettingsLoaderTests : IDisposable
     [InlineData("data_dir", "relative/dir", "'relative/dir' is not an absolute path")]
     [InlineData("shared_dir", "./share", "'./share' is not an absolute path")]
     [InlineData("local_temp_dir", "", "'' is not an absolute path")]
+    [InlineData("mount_allowed_roots", "/data,relative", "'relative' is not an absolute path")]
+    [InlineData("allow_privileged", "maybe", "'maybe' is not true or false")]
+    [InlineData("default_memory_per_core_bytes", "1K", "'1K' is below Docker's minimum of 6 MiB")]
+    [InlineData("default_pids_limit", "8", "'8' is not a whole number from 16 to 4194304")]
+    [InlineData("max_pids_limit", "many", "'many' is not a whole number from 16 to 4194304")]
     public void Bad_values_stop_with_a_message_naming_the_setting(string key, string value, string why)
     {
         var e = Fails(() => Load(Config("{}"), null, "--" + key.Replace('_', '-'), value));
@@ -158,6 +163,29 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal("/var/tmp/kr2/", s.DataDir);
         Assert.Equal("10.1.2.3", s.RunnerAddress);
         Assert.Null(s.ClusterToken);
+    }
+
+    [Fact]
+    public void Hardening_settings_are_off_or_bounded_by_default_and_can_be_set()
+    {
+        var defaults = Load(Config("{}"));
+        Assert.False(defaults.AllowPrivileged);
+        Assert.Empty(defaults.MountAllowedRoots);
+        Assert.Equal((2L << 30, 4096, 65536), (defaults.DefaultMemoryPerCoreBytes, defaults.DefaultPidsLimit, defaults.MaxPidsLimit));
+
+        var s = Load(Config("""{"allow_privileged": true, "mount_allowed_roots": ["/data", "/srv/x/../y"]}"""), null,
+            "--default-memory-per-core-bytes", "1G", "--default-pids-limit", "100", "--max-pids-limit", "200");
+        Assert.True(s.AllowPrivileged);
+        Assert.Equal(["/data", "/srv/y"], s.MountAllowedRoots);
+        Assert.Equal((1L << 30, 100, 200), (s.DefaultMemoryPerCoreBytes, s.DefaultPidsLimit, s.MaxPidsLimit));
+        Assert.Equal(3L << 30, s.DefaultMemoryBytes(3));
+    }
+
+    [Fact]
+    public void A_default_pids_limit_above_the_maximum_stops_start_up()
+    {
+        Assert.Equal("setting default_pids_limit (5000) is above max_pids_limit (1000)",
+            Fails(() => Load(Config("{}"), null, "--max-pids-limit", "1000", "--default-pids-limit", "5000")).Message);
     }
 
     [Fact]
@@ -217,8 +245,10 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.StartsWith($"config file {broken} is not valid JSON:", Fails(() => Load(broken)).Message);
         var array = Config("[1, 2]");
         Assert.Equal($"config file {array} must hold one JSON object of settings", Fails(() => Load(array)).Message);
+        var nested = Config("""{"host_port": {"a": 1}}""");
+        Assert.Equal($"setting host_port (from config file {nested}): expected a string, number, true/false or list, got Object", Fails(() => Load(nested)).Message);
         var boolean = Config("""{"host_port": true}""");
-        Assert.Equal($"setting host_port (from config file {boolean}): expected a string, number or list, got True", Fails(() => Load(boolean)).Message);
+        Assert.Equal($"setting host_port (from config file {boolean}): 'true' is not a whole number from 0 to 65535", Fails(() => Load(boolean)).Message);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed class ClusterStateTests : IDisposable
     public void Submit_is_refused_when_no_node_is_registered_and_stores_nothing()
     {
         var e = Refused(() => Submit());
-        Assert.Equal("a task needing 1 core(s) can never run: no node is registered", e.Detail);
+        Assert.Equal("a task needing 1 core(s) and 2 GiB can never run: no node is registered", e.Detail);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register();
         var e = Refused(() => Submit(target: "ghost"));
-        Assert.Equal("a task needing 1 core(s) on 'ghost' can never run: node 'ghost' is not registered", e.Detail);
+        Assert.Equal("a task needing 1 core(s) and 2 GiB on 'ghost' can never run: node 'ghost' is not registered", e.Detail);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register(cores: 2);
         var e = Refused(() => Submit(cores: 3));
-        Assert.Equal("a task needing 3 core(s) can never run: no registered node can ever satisfy it: n1 has 2 cores, 3 requested", e.Detail);
+        Assert.Equal("a task needing 3 core(s) and 6 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 3 requested", e.Detail);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register(cores: 2);
         var e = Refused(() => _state.Submit([new SubmitRequest { Command = "a" }, new SubmitRequest { Command = "b", RequiredCores = 99 }]));
-        Assert.Equal("tasks[1]: a task needing 99 core(s) can never run: no registered node can ever satisfy it: n1 has 2 cores, 99 requested", e.Detail);
+        Assert.Equal("tasks[1]: a task needing 99 core(s) and 8 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 99 requested", e.Detail);
     }
 
     [Theory]
@@ -146,7 +146,7 @@ public sealed class ClusterStateTests : IDisposable
     [InlineData("command", "  ", null, null, null, "command is empty")]
     [InlineData("command", "x", 0L, null, null, "required_memory_bytes must be positive, got 0")]
     [InlineData("command", "x", 1024L, null, null, "required_memory_bytes 1024 is below Docker's minimum of 6 MiB")]
-    [InlineData("command", "x", null, "A=B", null, "env_vars name 'A=B' is not a valid variable name")]
+    [InlineData("command", "x", null, "A=B", null, "env_vars name 'A=B' is not a valid variable name (a letter or '_', then letters, digits, '_', '.' or '-')")]
     [InlineData("command", "x", null, null, "relative:/x", "mount 'relative:/x': both paths must be absolute")]
     public void Malformed_submissions_are_refused_with_400(string type, string? command, long? mem, string? envName, string? mount, string detail)
     {
@@ -777,6 +777,52 @@ public sealed class ClusterStateTests : IDisposable
         Assert.Equal([queued1], Ids(restarted.TakeDispatches()));
         Assert.Equal(UpdateOutcome.Applied, Update(assigning, RiverTaskStatus.Completed, exitCode: 0, state: restarted));
         Assert.Equal([queued2], Ids(restarted.TakeDispatches()));
+    }
+
+    [Fact]
+    public void Reservations_follow_every_move_in_and_out_of_a_node()
+    {
+        _state.Register(new RegisterRequest
+        {
+            Hostname = "n1", Url = UrlOf("n1"), TotalCores = 4, TotalRamBytes = 8 * G,
+            NumaTopology = new() { ["0"] = new NumaNodeInfo { Cores = [0, 1, 2, 3] } },
+            GpuInfo = [new GpuInfo { GpuId = 0 }, new GpuInfo { GpuId = 1 }],
+        });
+        (int Cores, long Memory, int Tasks) Held()
+        {
+            var n = Assert.Single(_state.Nodes());
+            return (n.CoresInUse, n.MemoryReservedBytes, n.RunningTaskCount);
+        }
+        var gpu = long.Parse(_state.Submit([new SubmitRequest { Command = "x", RequiredCores = 2, RequiredMemoryBytes = G, Targets = ["n1:0::1"] }]).TaskIds[0]);
+        var plain = Submit(cores: 1, mem: G);
+        Assert.Equal((0, 0L, 0), Held());
+
+        Assert.Equal(2, _state.TakeDispatches().Count);
+        Assert.Equal((3, 2 * G, 2), Held());
+        // The GPU and the NUMA cores are held too: a second task on GPU 1 or needing 3 NUMA cores waits.
+        var sameGpu = long.Parse(_state.Submit([new SubmitRequest { Command = "x", RequiredMemoryBytes = G, Targets = ["n1::1"] }]).TaskIds[0]);
+        Assert.Empty(_state.TakeDispatches());
+
+        _state.DispatchFailed(plain, "unreachable");
+        Assert.Equal((2, G, 1), Held());
+        _state.Register(new RegisterRequest { Hostname = "n1", Url = UrlOf("n1"), TotalCores = 4, TotalRamBytes = 8 * G, GpuInfo = [new GpuInfo { GpuId = 0 }, new GpuInfo { GpuId = 1 }] });
+        Assert.Equal([plain], Ids(_state.TakeDispatches()));
+        Update(gpu, RiverTaskStatus.Running);
+        Update(gpu, RiverTaskStatus.Paused);
+        Assert.Equal((3, 2 * G, 2), Held());
+
+        Update(gpu, RiverTaskStatus.Completed, exitCode: 0);
+        Assert.Equal((1, G, 1), Held());
+        Assert.Equal([sameGpu], Ids(_state.TakeDispatches()));
+        _state.Kill(plain);
+        Assert.Equal((1, G, 1), Held());
+
+        var restarted = NewState();
+        Assert.Equal(1, Assert.Single(restarted.Nodes()).RunningTaskCount);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        restarted.CheckHeartbeats();
+        var lost = Assert.Single(restarted.Nodes());
+        Assert.Equal((0, 0L, 0), (lost.CoresInUse, lost.MemoryReservedBytes, lost.RunningTaskCount));
     }
 
     [Fact]

@@ -1,0 +1,57 @@
+using KohakuRiver.Core.Wire;
+
+namespace KohakuRiver.Daemon.Host.State;
+
+/// <summary>What the tasks holding resources on one node have reserved there.</summary>
+public sealed class NodeReservation
+{
+    public int Cores { get; internal set; }
+    public long MemoryBytes { get; internal set; }
+    /// <summary>Cores reserved per NUMA node, by tasks that asked for one.</summary>
+    public Dictionary<int, int> NumaCores { get; } = [];
+    /// <summary>How many tasks hold each GPU (never more than one while the scheduler does its job).</summary>
+    public Dictionary<int, int> Gpus { get; } = [];
+    /// <summary>The tasks holding resources here.</summary>
+    public HashSet<long> TaskIds { get; } = [];
+}
+
+/// <summary>
+/// Reservations per node, kept up to date as tasks move in and out of a resource-holding status, so that capacity,
+/// feasibility and a node's tasks are known without scanning every unfinished task: a submit or a heartbeat costs the
+/// same with 100,000 tasks queued as with none. Not thread-safe: <see cref="ClusterState"/> calls it under its lock.
+/// </summary>
+public sealed class ReservationLedger
+{
+    private static readonly NodeReservation Empty = new();
+    private readonly Dictionary<string, NodeReservation> _nodes = new(StringComparer.Ordinal);
+
+    public NodeReservation For(string node) => _nodes.GetValueOrDefault(node) ?? Empty;
+
+    public void Add(string node, RiverTask t)
+    {
+        if (!_nodes.TryGetValue(node, out var r)) _nodes[node] = r = new NodeReservation();
+        if (!r.TaskIds.Add(t.TaskId)) return;
+        Apply(r, t, +1);
+    }
+
+    public void Remove(string node, RiverTask t)
+    {
+        if (!_nodes.TryGetValue(node, out var r) || !r.TaskIds.Remove(t.TaskId)) return;
+        Apply(r, t, -1);
+    }
+
+    private static void Apply(NodeReservation r, RiverTask t, int sign)
+    {
+        r.Cores += sign * t.RequiredCores;
+        r.MemoryBytes += sign * (t.RequiredMemoryBytes ?? 0);
+        if (t.TargetNumaNodeId is { } numa) Count(r.NumaCores, numa, sign * t.RequiredCores);
+        foreach (var gpu in t.RequiredGpus ?? []) Count(r.Gpus, gpu, sign);
+    }
+
+    private static void Count(Dictionary<int, int> d, int key, int delta)
+    {
+        var n = d.GetValueOrDefault(key) + delta;
+        if (n == 0) d.Remove(key);
+        else d[key] = n;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Text;
+using KohakuRiver.Core.Environments;
+using KohakuRiver.Core.Parsing;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Security;
+using KohakuRiver.Daemon.Web;
+
+namespace KohakuRiver.Daemon.Host.Submission;
+
+/// <summary>What a task or VPS asks of its container once checked: cores raised to the minimum, the pids limit
+/// filled in, mounts allowed. Memory stays null when none was asked for (the default depends on the nodes).</summary>
+public sealed record ContainerRequest(int Cores, long? MemoryBytes, int PidsLimit, List<string> Mounts);
+
+/// <summary>
+/// The checks every submission gets before anything is stored: sizes against <see cref="RequestLimits"/>, no NUL or
+/// other control characters where they would be cut or misread later, valid names, image references and mounts,
+/// privilege only where the operator allows it. Each failure is a 400 that names the field and the limit.
+/// Placement (can a node ever run it?) is the scheduler's, not this class's.
+/// </summary>
+public sealed class SubmissionValidator(DaemonSettings settings)
+{
+    /// <summary>Every task and VPS reserves, and is limited to, at least this many cores, so that what the scheduler
+    /// counts is what runs. A request for 0 (the reference's "no limit") is raised to it.</summary>
+    public const int MinCores = 1;
+
+    private readonly MountSecurityPolicy _mounts = new(settings, "the host");
+
+    public ContainerRequest CheckTask(SubmitRequest r, string label)
+    {
+        if (r.TaskType != "command")
+            throw Bad(label, $"task_type '{Printable(r.TaskType)}' is not supported here; use 'command'");
+        if (string.IsNullOrWhiteSpace(r.Command)) throw Bad(label, "command is empty");
+        var total = Text(label, "command", r.Command, RequestLimits.MaxCommandBytes, allowNewlines: true);
+        total += Name(label, r.Name);
+        total += Arguments(label, r.Arguments);
+        total += EnvVars(label, r.EnvVars);
+        total += Parameters(label, r.Parameters);
+        if (r.Targets is { Count: > RequestLimits.MaxTargets } targets)
+            throw Bad(label, $"targets lists {targets.Count} targets; at most {RequestLimits.MaxTargets} are allowed");
+        if (r.RequiredGpus is { } gpuLists)
+        {
+            if (gpuLists.Count > RequestLimits.MaxTargets)
+                throw Bad(label, $"required_gpus has {gpuLists.Count} lists; at most {RequestLimits.MaxTargets} are allowed");
+            foreach (var list in gpuLists) GpuIds(label, list);
+        }
+        if (r.Privileged == true && !settings.AllowPrivileged)
+            throw Bad(label, "privileged containers are not allowed on this cluster (they are root on the node); an operator can allow them with the setting allow_privileged");
+        var request = Container(label, r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
+        if (total > RequestLimits.MaxTaskBytes)
+            throw Bad(label, $"the task's name, command, arguments, environment, parameters and mounts weigh {total} bytes together; at most {RequestLimits.MaxTaskBytes} are allowed");
+        return request;
+    }
+
+    public ContainerRequest CheckVps(VpsCreateRequest r)
+    {
+        var total = Name("", r.Name);
+        if (r.RequiredGpus is { } gpus) GpuIds("", gpus);
+        if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
+            throw Bad("", $"target_hostname '{Printable(node)}' is not a valid node name");
+        if (r.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
+        if (r.SshPublicKey is { } key && Encoding.UTF8.GetByteCount(key) > RequestLimits.MaxSshPublicKeyBytes)
+            throw Bad("", $"ssh_public_key is longer than {RequestLimits.MaxSshPublicKeyBytes} bytes");
+        return Container("", r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
+    }
+
+    /// <summary>A submission's size in tasks, one per target of each specification.</summary>
+    public static void CheckBatchSize(IReadOnlyList<SubmitRequest> specs)
+    {
+        if (specs.Count == 0) throw ApiException.BadRequest("no tasks given");
+        var tasks = specs.Sum(s => (long)(s.Targets is { Count: > 0 } targets ? targets.Count : 1));
+        if (tasks > RequestLimits.MaxBatchTasks)
+            throw ApiException.BadRequest($"the submission makes {tasks} tasks; at most {RequestLimits.MaxBatchTasks} are allowed in one batch (split it)");
+    }
+
+    /// <summary>A one-shot command (an environment's exec): a shell line or an argument vector, within the task limits.</summary>
+    public static void CheckCommandLine(string? command, List<string>? arguments)
+    {
+        if (command is not null) Text("", "command", command, RequestLimits.MaxCommandBytes, allowNewlines: true);
+        Arguments("", arguments);
+    }
+
+    /// <summary>An image reference the engine will be asked about: Docker's grammar, so that it never changes which
+    /// Engine API path is called.</summary>
+    public static void CheckImage(string field, string? image)
+    {
+        if (image is null) return;
+        if (ImageReference.Why(image) is { } why) throw ApiException.BadRequest($"{field}: {Printable(why)}");
+    }
+
+    private ContainerRequest Container(string label, int? requiredCores, long? memory, int? pidsLimit, List<string>? mounts,
+        string? environment, string? image, ref int total)
+    {
+        var cores = requiredCores ?? MinCores;
+        if (cores < 0) throw Bad(label, $"required_cores must be 0 or more, got {cores}");
+        cores = Math.Max(cores, MinCores);
+        if (memory is { } mem && mem <= 0) throw Bad(label, $"required_memory_bytes must be positive, got {mem}");
+        if (memory is { } small && small < 6L << 20)
+            throw Bad(label, $"required_memory_bytes {small} is below Docker's minimum of 6 MiB");
+        var pids = pidsLimit ?? settings.DefaultPidsLimit;
+        if (pids < SettingsLoader.MinPidsLimit || pids > settings.MaxPidsLimit)
+            throw Bad(label, $"pids_limit must be from {SettingsLoader.MinPidsLimit} to {settings.MaxPidsLimit} (setting max_pids_limit), got {pids}");
+        if (environment is { } env && !EnvironmentNames.IsValid(env))
+            throw Bad(label, $"container_name '{Printable(env)}' is not a valid environment name (lowercase letters and digits joined by '.', '_' or '-')");
+        if (image is not null && ImageReference.Why(image) is { } why) throw Bad(label, $"registry_image: {Printable(why)}");
+
+        var list = mounts ?? [];
+        if (list.Count > RequestLimits.MaxMounts)
+            throw Bad(label, $"additional_mounts lists {list.Count} mounts; at most {RequestLimits.MaxMounts} are allowed");
+        foreach (var m in list)
+        {
+            total += Encoding.UTF8.GetByteCount(m ?? "");
+            var check = _mounts.Check(m ?? "", mustExist: settings.HostSharesRunnerFilesystem);
+            if (!check.Allowed) throw Bad(label, check.Error!);
+        }
+        return new ContainerRequest(cores, memory, pids, list);
+    }
+
+    private static int Name(string label, string? name)
+    {
+        if (name is null) return 0;
+        if (name.Any(char.IsControl)) throw Bad(label, $"name '{Printable(name)}' contains a control character");
+        return Size(label, "name", name, RequestLimits.MaxNameBytes);
+    }
+
+    private static int Arguments(string label, List<string>? arguments)
+    {
+        if (arguments is null) return 0;
+        if (arguments.Count > RequestLimits.MaxArguments)
+            throw Bad(label, $"arguments has {arguments.Count} items; at most {RequestLimits.MaxArguments} are allowed");
+        var total = 0;
+        for (var i = 0; i < arguments.Count; i++)
+            total += Text(label, $"arguments[{i}]", arguments[i] ?? throw Bad(label, $"arguments[{i}] is null"), RequestLimits.MaxArgumentsBytes, allowNewlines: true);
+        if (total > RequestLimits.MaxArgumentsBytes)
+            throw Bad(label, $"arguments weigh {total} bytes together; at most {RequestLimits.MaxArgumentsBytes} are allowed");
+        return total;
+    }
+
+    private static int EnvVars(string label, Dictionary<string, string>? env)
+    {
+        if (env is null) return 0;
+        if (env.Count > RequestLimits.MaxEnvVars)
+            throw Bad(label, $"env_vars has {env.Count} variables; at most {RequestLimits.MaxEnvVars} are allowed");
+        var total = 0;
+        foreach (var (key, value) in env)
+        {
+            if (!IsEnvName(key))
+                throw Bad(label, $"env_vars name '{Printable(key)}' is not a valid variable name (a letter or '_', then letters, digits, '_', '.' or '-')");
+            total += Size(label, "env_vars name", key, RequestLimits.MaxEnvNameBytes);
+            total += Text(label, $"env_vars value of {key}", value ?? throw Bad(label, $"env_vars value of {key} is null"), RequestLimits.MaxEnvBytes, allowNewlines: true);
+        }
+        if (total > RequestLimits.MaxEnvBytes)
+            throw Bad(label, $"env_vars weigh {total} bytes together; at most {RequestLimits.MaxEnvBytes} are allowed");
+        return total;
+    }
+
+    private static int Parameters(string label, Dictionary<string, string>? parameters)
+    {
+        if (parameters is null) return 0;
+        if (parameters.Count > RequestLimits.MaxParameters)
+            throw Bad(label, $"parameters has {parameters.Count} entries; at most {RequestLimits.MaxParameters} are allowed");
+        var total = 0;
+        foreach (var (key, value) in parameters)
+        {
+            if (key.Length == 0 || key.Any(char.IsControl)) throw Bad(label, $"parameters name '{Printable(key)}' is empty or contains a control character");
+            total += Encoding.UTF8.GetByteCount(key);
+            total += Text(label, $"parameters value of {key}", value ?? throw Bad(label, $"parameters value of {key} is null"), RequestLimits.MaxParametersBytes, allowNewlines: true);
+        }
+        if (total > RequestLimits.MaxParametersBytes)
+            throw Bad(label, $"parameters weigh {total} bytes together; at most {RequestLimits.MaxParametersBytes} are allowed");
+        return total;
+    }
+
+    private static void GpuIds(string label, List<int>? ids)
+    {
+        if (ids is null) return;
+        if (ids.Count > RequestLimits.MaxGpuIds) throw Bad(label, $"a GPU list has {ids.Count} ids; at most {RequestLimits.MaxGpuIds} are allowed");
+        if (ids.FirstOrDefault(id => id < 0) is var negative and < 0) throw Bad(label, $"GPU id {negative} is negative");
+        if (ids.Distinct().Count() != ids.Count) throw Bad(label, "a GPU list names the same GPU twice");
+    }
+
+    /// <summary>Free text that becomes part of a process's command line or environment: NUL would cut it there.</summary>
+    private static int Text(string label, string field, string value, int limit, bool allowNewlines)
+    {
+        foreach (var c in value)
+            if (c == '\0' || (!allowNewlines && char.IsControl(c)))
+                throw Bad(label, $"{field} contains a {(c == '\0' ? "NUL" : "control")} character, which no process can be given");
+        return Size(label, field, value, limit);
+    }
+
+    private static int Size(string label, string field, string value, int limit)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(value);
+        if (bytes > limit) throw Bad(label, $"{field} is {bytes} bytes long; at most {limit} are allowed");
+        return bytes;
+    }
+
+    /// <summary>A letter or '_', then letters, digits, '_', '.' or '-' (what shells and Docker pass on unchanged).</summary>
+    public static bool IsEnvName(string? name) =>
+        name is { Length: > 0 } && (char.IsAsciiLetter(name[0]) || name[0] == '_') &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    private static string Printable(string? text) =>
+        text is null ? "" : Runner.Execution.MountSpec.Printable(text.Length > 80 ? text[..80] + "…" : text);
+
+    private static ApiException Bad(string label, string detail) => ApiException.BadRequest(label + detail);
+}
