@@ -13,7 +13,7 @@ public static class TokenStore
 
     public static void EnsureHostTokens(DaemonSettings settings, Action<string> announce)
     {
-        Directory.CreateDirectory(settings.DataDir);
+        Security.PrivateFiles.EnsureDirectory(settings.DataDir);
         settings.ApiToken ??= ReadOrCreate(Path.Combine(settings.DataDir, "api-token"), "API token", announce);
         settings.ClusterToken ??= ReadOrCreate(Path.Combine(settings.DataDir, "cluster-token"), "cluster token", announce);
     }

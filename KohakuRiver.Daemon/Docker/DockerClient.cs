@@ -207,20 +207,28 @@ public sealed class DockerClient : IDisposable
     /// Whether the engine recorded an <c>oom</c> event for the container since <paramref name="since"/>, waiting up to
     /// <paramref name="grace"/> for one that arrives late. The container's <c>State.OOMKilled</c> flag is set only when
     /// containerd's OOM event reaches the engine before its exit event, and containerd does not order the two
-    /// (containerd#8180, #12260); the engine still records the late event. The check replays the engine's recent
-    /// events (it keeps the last 256), polling every 200 ms until the deadline.
+    /// (containerd#8180, #12260); the engine still records the late event.
     /// </summary>
-    public async Task<bool> SawOomEventAsync(string id, DateTimeOffset since, TimeSpan grace, CancellationToken ct = default)
+    public async Task<bool> SawOomEventAsync(string id, DateTimeOffset since, TimeSpan grace, CancellationToken ct = default) =>
+        await FindContainerEventAsync(id, ["oom"], since, grace, ct).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// The latest of the events <paramref name="actions"/> (<c>oom</c>, <c>kill</c>, …) the engine recorded for the
+    /// container since <paramref name="since"/>, waiting up to <paramref name="grace"/> for one that arrives late; null
+    /// when none. The check replays the engine's recent events (it keeps the last 256), polling every 200 ms until the
+    /// deadline.
+    /// </summary>
+    public async Task<DockerEvent?> FindContainerEventAsync(string id, IReadOnlyList<string> actions, DateTimeOffset since, TimeSpan grace, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var filters = new Dictionary<string, List<string>> { ["type"] = ["container"], ["container"] = [id], ["event"] = ["oom"] };
+        var filters = new Dictionary<string, List<string>> { ["type"] = ["container"], ["container"] = [id], ["event"] = [.. actions] };
         var deadline = DateTimeOffset.UtcNow + grace;
         while (true)
         {
             var until = DateTimeOffset.UtcNow;
-            foreach (var e in await GetEventsAsync(since, until, filters, ct).ConfigureAwait(false))
-                if (e.Action == "oom") return true;
-            if (until >= deadline) return false;
+            if ((await GetEventsAsync(since, until, filters, ct).ConfigureAwait(false)).LastOrDefault(e => e.Action is { } a && actions.Contains(a)) is { } found)
+                return found;
+            if (until >= deadline) return null;
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
         }
     }
@@ -488,14 +496,15 @@ public sealed class DockerClient : IDisposable
     /// as UTF-8). Output is held in memory, so this is for short commands.
     /// </summary>
     public async Task<(int ExitCode, string Stdout, string Stderr)> RunExecAsync(
-        string containerId, IReadOnlyList<string> cmd, CancellationToken ct = default)
+        string containerId, IReadOnlyList<string> cmd, CancellationToken ct = default, int maxOutputBytes = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         string execId = await CreateExecAsync(containerId,
             new ExecCreateSpec { Cmd = [.. cmd], AttachStdout = true, AttachStderr = true, Tty = false }, ct).ConfigureAwait(false);
 
-        var stdout = new MemoryStream();
-        var stderr = new MemoryStream();
+        // A command that writes without end must not fill the daemon's memory: past the cap output is read and dropped.
+        var stdout = new BoundedBuffer(maxOutputBytes);
+        var stderr = new BoundedBuffer(maxOutputBytes);
         // Without the upgrade headers the engine still streams the output on this response and closes
         // the connection when the process's output ends, which is all a stdin-less exec needs.
         using (var response = await SendAsync(HttpMethod.Post, $"exec/{P(execId)}/start",
@@ -515,8 +524,7 @@ public sealed class DockerClient : IDisposable
             await Task.Delay(delayMs, ct).ConfigureAwait(false);
             delayMs = Math.Min(delayMs * 2, 100);
         }
-        return (info.ExitCode ?? -1, Encoding.UTF8.GetString(stdout.GetBuffer(), 0, (int)stdout.Length),
-            Encoding.UTF8.GetString(stderr.GetBuffer(), 0, (int)stderr.Length));
+        return (info.ExitCode ?? -1, stdout.Text(), stderr.Text());
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -652,10 +660,12 @@ public sealed class DockerClient : IDisposable
         return Uri.EscapeDataString(value);
     }
 
-    // Image references contain '/' (repository paths) which the engine's router expects literally.
+    // Image references contain '/' (repository paths) which the engine's router expects literally. Only a reference in
+    // Docker's grammar is spliced in, so no '..' segment or query character can change which endpoint is called.
     private static string ImagePath(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        if (Core.Parsing.ImageReference.Why(name) is { } why) throw new ArgumentException(why, nameof(name));
         return string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
     }
 

@@ -9,7 +9,9 @@ using KohakuRiver.Daemon.Host.Monitoring;
 using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
+using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Web;
+using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Daemon.Host;
 
@@ -21,7 +23,7 @@ public static class HostServer
     {
         if (settings.ApiToken is null || settings.ClusterToken is null)
             throw new InvalidOperationException("host tokens are not set");
-        Directory.CreateDirectory(settings.DataDir);
+        PrivateFiles.EnsureDirectory(settings.DataDir);
         Directory.CreateDirectory(settings.LogsDir);
         Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
 
@@ -30,7 +32,8 @@ public static class HostServer
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Parse(settings.HostBindAddress), settings.HostPort);
-            k.Limits.MaxRequestBodySize = 64L << 20;
+            // Every body is bounded; POST /api/batches raises its own limit (ApiPipeline.AllowBodyOf).
+            k.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes;
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);

@@ -27,7 +27,7 @@ public static class TaskEndpoints
 
         api.MapPost("/batches", async (HttpContext ctx, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
         {
-            ApiPipeline.DisableBodyLimit(ctx);
+            ApiPipeline.AllowBodyOf(ctx, RequestLimits.MaxBatchBodyBytes);
             var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
             await CheckEnvironmentsAsync(body.Tasks, envs, settings, ctx.RequestAborted);
             return ApiPipeline.Json(state.Submit(body.Tasks), RiverJsonContext.Default.SubmitResponse, 202);
@@ -47,7 +47,7 @@ public static class TaskEndpoints
             long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ApiPipeline.ParseId(b!, "batch_id") : null;
             var limit = IntQuery(q, "limit", 100, 1, 1000);
             var offset = IntQuery(q, "offset", 0, 0, int.MaxValue);
-            return ApiPipeline.Json(store.ListTasks(status, node, batch, limit, offset), RiverJsonContext.Default.ListRiverTask);
+            return ApiPipeline.JsonArray(store.EnumerateTasks(status, node, batch, limit, offset), RiverJsonContext.Default.RiverTask);
         });
 
         api.MapGet("/tasks/{id}/wait", async (string id, HttpRequest req, ClusterState state) =>

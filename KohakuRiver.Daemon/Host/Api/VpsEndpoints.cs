@@ -77,7 +77,7 @@ public static class VpsEndpoints
         });
 
         api.MapGet("", (HostStore store) =>
-            ApiPipeline.Json(store.ListTasks(null, null, null, 1000, 0, taskType: "vps"), RiverJsonContext.Default.ListRiverTask));
+            ApiPipeline.JsonArray(store.EnumerateTasks(null, null, null, 1000, 0, taskType: "vps"), RiverJsonContext.Default.RiverTask));
         api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps(), RiverJsonContext.Default.ListRiverTask));
 
         api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>

@@ -5,6 +5,7 @@ using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
 using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Host.Environments;
@@ -39,6 +40,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
     {
         var env = ValidName(r.Environment);
         if (string.IsNullOrWhiteSpace(r.ImageName)) throw ApiException.BadRequest("image_name is empty");
+        SubmissionValidator.CheckImage("image_name", r.ImageName);
         var image = await Docker(() => docker.InspectImageAsync(r.ImageName, ct))
                     ?? throw ApiException.BadRequest($"image '{r.ImageName}' is not on the host (no registry is used: build or load it there first)");
         var name = EnvironmentNames.ContainerName(env);
@@ -62,6 +64,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
                 NanoCpus = (long)(Math.Min(settings.EnvironmentCpus, Environment.ProcessorCount) * 1e9),
                 Memory = settings.EnvironmentMemoryBytes,
                 MemorySwap = settings.EnvironmentMemoryBytes,
+                PidsLimit = settings.DefaultPidsLimit,
                 Binds = [$"{Path.Combine(settings.SharedDir, "shared_data")}:/shared"],
                 NetworkMode = "bridge",
                 RestartPolicy = new RestartPolicySpec { Name = "unless-stopped" },
@@ -85,6 +88,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
 
     public async Task<EnvironmentExecResult> ExecAsync(string env, EnvironmentExecRequest r, CancellationToken ct)
     {
+        SubmissionValidator.CheckCommandLine(r.Command, r.Arguments);
         List<string> cmd = r.Arguments is { Count: > 0 } a ? a
             : !string.IsNullOrWhiteSpace(r.Command) ? ["/bin/sh", "-c", r.Command]
             : throw ApiException.BadRequest("give command (a shell command line) or arguments");
@@ -96,7 +100,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         cts.CancelAfter(timeout);
         try
         {
-            var (code, stdout, stderr) = await Docker(() => docker.RunExecAsync(id, cmd, cts.Token));
+            var (code, stdout, stderr) = await Docker(() => docker.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
             return new EnvironmentExecResult { ExitCode = code, Stdout = stdout, Stderr = stderr };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -175,6 +179,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
     /// <summary>Null when tasks can use the environment: it is published, or its image is on the host.</summary>
     public async Task<string?> WhyUnknownAsync(string env, CancellationToken ct)
     {
+        if (!EnvironmentNames.IsValid(env)) return InvalidName(env);
         if (tarballs.Newest(env) is not null) return null;
         try
         {
@@ -194,8 +199,10 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
     }
 
     private static string ValidName(string env) =>
-        EnvironmentNames.IsValid(env) ? env : throw ApiException.BadRequest(
-            $"'{env}' is not a valid environment name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit");
+        EnvironmentNames.IsValid(env) ? env : throw ApiException.BadRequest(InvalidName(env));
+
+    private static string InvalidName(string env) =>
+        $"'{Runner.Execution.MountSpec.Printable(env.Length > 80 ? env[..80] + "…" : env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
 
     /// <summary>Engine failures become answers that name the engine's own message.</summary>
     private static async Task<T> Docker<T>(Func<Task<T>> call)

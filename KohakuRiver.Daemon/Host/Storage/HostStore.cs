@@ -28,7 +28,9 @@ public sealed class HostStore : IDisposable
 
     public HostStore(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        // The database holds tasks' environment variables: it and its WAL files are the daemon user's alone.
+        Security.PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        Security.PrivateFiles.EnsureFile(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -40,6 +42,8 @@ public sealed class HostStore : IDisposable
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed change across a process
         // crash or restart (only an OS crash could lose the last commits).
         Exec(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        // SQLite gives the WAL and shared-memory files the database's mode; a store left by an older version may not.
+        Security.PrivateFiles.Restrict(databasePath + "-wal", databasePath + "-shm");
         Exec(_writer, """
             CREATE TABLE IF NOT EXISTS nodes (
                 hostname TEXT PRIMARY KEY,
@@ -189,7 +193,12 @@ public sealed class HostStore : IDisposable
     }
 
     /// <summary>Tasks newest first, filtered and paged in SQL.</summary>
-    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null)
+    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null) =>
+        EnumerateTasks(status, node, batchId, limit, offset, taskType).ToList();
+
+    /// <summary>The same tasks read one row at a time as the caller enumerates, so a listing can be written out
+    /// without ever holding the whole page in memory.</summary>
+    public IEnumerable<RiverTask> EnumerateTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null)
     {
         var where = new List<string>();
         if (taskType is not null) where.Add("json_extract(document, '$.task_type')=$type");
@@ -198,7 +207,7 @@ public sealed class HostStore : IDisposable
         if (batchId is not null) where.Add("batch_id=$batch");
         var sql = "SELECT document FROM tasks" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
                   " ORDER BY task_id DESC LIMIT $limit OFFSET $offset";
-        return QueryTasks(sql, p =>
+        return ReadTasks(sql, p =>
         {
             if (status is { } s) p.AddWithValue("$status", s.ToWire());
             if (node is not null) p.AddWithValue("$node", node);
@@ -230,16 +239,16 @@ public sealed class HostStore : IDisposable
         return d;
     }
 
-    private List<RiverTask> QueryTasks(string sql, Action<SqliteParameterCollection> bind)
+    private List<RiverTask> QueryTasks(string sql, Action<SqliteParameterCollection> bind) => ReadTasks(sql, bind).ToList();
+
+    private IEnumerable<RiverTask> ReadTasks(string sql, Action<SqliteParameterCollection> bind)
     {
         using var c = OpenReader();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         bind(cmd.Parameters);
         using var r = cmd.ExecuteReader();
-        var list = new List<RiverTask>();
-        while (r.Read()) list.Add(JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!);
-        return list;
+        while (r.Read()) yield return JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!;
     }
 
     private SqliteConnection OpenReader()

@@ -20,8 +20,8 @@ public sealed partial class TaskExecutor
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
                 return;
             }
-            if (await PrepareAsync(run, ct).ConfigureAwait(false) is not { } image) return;
-            var spec = VpsContainerSpec.Build(task, _settings, NodeName, _numa, _publishAddress);
+            if (await PrepareAsync(run, ct).ConfigureAwait(false) is not { } image || !await ResolveMountsAsync(run).ConfigureAwait(false)) return;
+            var spec = VpsContainerSpec.Build(task, _settings, NodeName, _numa, _publishAddress, run.Mounts);
             var id = await CreateContainerAsync(run, spec, ct).ConfigureAwait(false);
 
             if (task.SshKeyMode != "disabled")
@@ -72,6 +72,7 @@ public sealed partial class TaskExecutor
                 _runs.TryRemove(run.Task.TaskId, out _);
                 return;
             }
+            if (await DropIfNeverStartedAsync(run, inspect, _stopping.Token).ConfigureAwait(false)) return;
             run.StartedAt = inspect.State?.StartedAtTime;
             run.Paused = inspect.State?.Paused == true;
             if (inspect.State?.Running != true && inspect.State?.Restarting != true)
@@ -136,12 +137,27 @@ public sealed partial class TaskExecutor
                 await pending.ConfigureAwait(false);
                 continue;
             }
-            // Gone, or exited without the restart policy bringing it back: it ended on its own.
+            // Gone, or exited without the restart policy bringing it back: removed or killed from outside (the engine
+            // does not restart a container it was told to kill), or it ended on its own.
             var exit = (int?)inspect?.State?.ExitCode;
-            var why = inspect is null ? "its container disappeared"
-                : exit == 127 ? "sshd could not be started (see the container's log)"
-                : $"its container stopped (exit code {exit})";
-            await FinishAsync(run, RiverTaskStatus.Failed, exit, $"VPS ended: {why}").ConfigureAwait(false);
+            if (inspect is null)
+            {
+                await FinishAsync(run, RiverTaskStatus.Killed, null, $"VPS ended: {RemovedOutside}").ConfigureAwait(false);
+                return;
+            }
+            var why = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false);
+            if (why == "oom")
+            {
+                await FinishAsync(run, RiverTaskStatus.KilledOom, exit, $"VPS ended: {OutOfMemory}").ConfigureAwait(false);
+                return;
+            }
+            if (why is not null)
+            {
+                await FinishAsync(run, RiverTaskStatus.Killed, exit, $"VPS ended: {why}").ConfigureAwait(false);
+                return;
+            }
+            var own = exit == 127 ? "sshd could not be started (see the container's log)" : $"its container stopped (exit code {exit})";
+            await FinishAsync(run, RiverTaskStatus.Failed, exit, $"VPS ended: {own}").ConfigureAwait(false);
             return;
         }
         await FinishAsync(run, run.KillRequested ? RiverTaskStatus.Killed : RiverTaskStatus.Stopped, null,

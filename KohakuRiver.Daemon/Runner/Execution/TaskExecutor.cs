@@ -5,6 +5,7 @@ using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
 using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Runner.Agent;
 using KohakuRiver.Daemon.Runner.Environments;
 using KohakuRiver.Daemon.Runner.Resources;
@@ -29,6 +30,8 @@ public sealed partial class TaskExecutor : IDisposable
         public volatile bool Paused;
         public volatile Task? Restarting;
         public DateTimeOffset? StartedAt;
+        /// <summary>The task's own mounts, resolved and checked just before its container is created.</summary>
+        public IReadOnlyList<MountSpec> Mounts = [];
     }
 
     private readonly ConcurrentDictionary<long, Run> _runs = new();
@@ -39,6 +42,7 @@ public sealed partial class TaskExecutor : IDisposable
     private readonly HostLink _host;
     private readonly ResourceDetector _resources;
     private readonly ImageSync _images;
+    private readonly MountSecurityPolicy _mounts;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, NumaNodeInfo>? _numa;
@@ -57,6 +61,7 @@ public sealed partial class TaskExecutor : IDisposable
         Directory.CreateDirectory(settings.LogsDir);
         Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
         Directory.CreateDirectory(settings.LocalTempDir);
+        _mounts = new MountSecurityPolicy(settings, $"node {settings.NodeName}");
     }
 
     public string NodeName => _settings.NodeName;
@@ -144,12 +149,7 @@ public sealed partial class TaskExecutor : IDisposable
                 _runs.TryRemove(run.Task.TaskId, out _);
                 return;
             }
-            if (inspect.State?.Status == "created")
-            {
-                // Created but never started before the restart: it never ran, so it fails rather than starting late.
-                await FinishAsync(run, RiverTaskStatus.Failed, null, "the runner restarted before the container started").ConfigureAwait(false);
-                return;
-            }
+            if (await DropIfNeverStartedAsync(run, inspect, ct).ConfigureAwait(false)) return;
             run.Paused = inspect.State?.Paused == true;
             run.StartedAt = inspect.State?.StartedAtTime;
             if (inspect.State?.Running == true)
@@ -177,8 +177,8 @@ public sealed partial class TaskExecutor : IDisposable
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
                 return;
             }
-            if (await PrepareAsync(run, ct).ConfigureAwait(false) is null) return;
-            var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa);
+            if (await PrepareAsync(run, ct).ConfigureAwait(false) is null || !await ResolveMountsAsync(run).ConfigureAwait(false)) return;
+            var spec = ContainerSpecBuilder.Build(task, _settings, NodeName, _numa, run.Mounts);
 
             var id = await CreateContainerAsync(run, spec, ct).ConfigureAwait(false);
             if (run.KillRequested)
@@ -240,18 +240,49 @@ public sealed partial class TaskExecutor : IDisposable
         }
     }
 
-    /// <summary>Checks mounts and makes the image ready. On a problem the task is failed with the reason and null
-    /// returned.</summary>
+    /// <summary>A container created but never started before a runner restart: its task never ran, so it cannot run
+    /// twice. The container goes and the task is let go; the host, whose task is still assigning, finds it missing
+    /// from the next heartbeat and queues it again.</summary>
+    private async Task<bool> DropIfNeverStartedAsync(Run run, ContainerInspect inspect, CancellationToken ct)
+    {
+        if (inspect.State?.Status != "created") return false;
+        _log.LogInformation("{Kind} {TaskId}: its container was created but never started before the runner restarted; removed, so the host queues it again",
+            run.IsVps ? "VPS" : "Task", run.Task.TaskId);
+        await _docker.RemoveContainerAsync(run.ContainerId!, force: true, ct).ConfigureAwait(false);
+        _runs.TryRemove(run.Task.TaskId, out _);
+        return true;
+    }
+
+    /// <summary>Resolves and checks the task's own mounts immediately before its container is created, so that a link
+    /// changed since submission is judged as it is now, and Docker is handed the resolved path. A refused mount fails
+    /// the task with the reason.</summary>
+    private async Task<bool> ResolveMountsAsync(Run run)
+    {
+        var resolved = new List<MountSpec>();
+        foreach (var m in run.Task.AdditionalMounts)
+        {
+            var check = _mounts.Check(m);
+            if (!check.Allowed)
+            {
+                await FinishAsync(run, RiverTaskStatus.Failed, null, check.Error).ConfigureAwait(false);
+                return false;
+            }
+            resolved.Add(check.Mount!);
+        }
+        run.Mounts = resolved;
+        return true;
+    }
+
+    /// <summary>Checks what this node allows and makes the image ready. On a problem the task is failed with the reason
+    /// and null returned.</summary>
     private async Task<string?> PrepareAsync(Run run, CancellationToken ct)
     {
         var task = run.Task;
-        foreach (var m in task.AdditionalMounts)
+        if (task.Privileged && !_settings.AllowPrivileged)
         {
-            if (MountPolicy.Check(m, _settings) is { } refused)
-            {
-                await FinishAsync(run, RiverTaskStatus.Failed, null, refused).ConfigureAwait(false);
-                return null;
-            }
+            await FinishAsync(run, RiverTaskStatus.Failed, null,
+                $"privileged containers are not allowed on node {NodeName} (setting allow_privileged)").ConfigureAwait(false);
+            return null;
         }
         _numa ??= _resources.NumaTopology();
         if (task.Image is null)
@@ -283,33 +314,68 @@ public sealed partial class TaskExecutor : IDisposable
         var id = run.ContainerId!;
         var taskId = run.Task.TaskId.ToString(CultureInfo.InvariantCulture);
         // FileMode.Create: an adopted container's output is copied again from its start, replacing a partial copy.
+        DockerApiException? followFailed = null;
         await using (var stdout = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         await using (var stderr = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".err"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         {
-            await _docker.FollowLogsToExitAsync(id, stdout, stderr, ct).ConfigureAwait(false);
+            try
+            {
+                await _docker.FollowLogsToExitAsync(id, stdout, stderr, ct).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.StatusCode is 404 or 409)
+            {
+                // Gone, or "dead or marked for removal": what was copied so far stays in the log.
+                followFailed = e;
+            }
         }
         var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
+        if (inspect?.State?.Status is "removing" or "dead") inspect = null;
+        if (followFailed is not null && inspect is not null) throw followFailed;
         var exitCode = (int?)inspect?.State?.ExitCode;
         RiverTaskStatus status;
         string? message = null;
         if (run.KillRequested) { status = RiverTaskStatus.Killed; message = "killed"; }
-        else if (await WasOomKilledAsync(id, inspect, ct).ConfigureAwait(false)) { status = RiverTaskStatus.KilledOom; message = "killed by the kernel: out of memory (container memory limit reached)"; }
+        else if (inspect is null) { status = RiverTaskStatus.Killed; message = RemovedOutside; }
+        else if (inspect.State?.OOMKilled == true) { status = RiverTaskStatus.KilledOom; message = OutOfMemory; }
         else if (exitCode == 0) status = RiverTaskStatus.Completed;
-        else { status = RiverTaskStatus.Failed; message = $"exited with code {exitCode}"; }
+        else
+        {
+            (status, message) = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) switch
+            {
+                "oom" => (RiverTaskStatus.KilledOom, OutOfMemory),
+                { } outside => (RiverTaskStatus.Killed, outside),
+                null => (RiverTaskStatus.Failed, $"exited with code {exitCode}"),
+            };
+        }
         await FinishAsync(run, status, exitCode, message).ConfigureAwait(false);
     }
 
-    /// <summary>The engine's OOMKilled flag, or, for a SIGKILLed container with a memory limit whose flag is not set,
-    /// an <c>oom</c> event the engine recorded for it (up to 2 s late): containerd may deliver the OOM after the exit.</summary>
-    private async Task<bool> WasOomKilledAsync(string id, ContainerInspect? inspect, CancellationToken ct)
+    private const string RemovedOutside = "its container was removed outside KohakuRiver (docker rm -f, say) while it ran";
+    private const string OutOfMemory = "killed by the kernel: out of memory (container memory limit reached)";
+
+    /// <summary>
+    /// Why a container that exited with an error did, from what the engine recorded: "oom" when it was SIGKILLed
+    /// under a memory limit and the engine saw the kernel's OOM kill (containerd may deliver the OOM after the exit,
+    /// so the OOMKilled flag alone misses it: containerd#8180, #12260); a message when someone outside KohakuRiver had
+    /// the engine kill it (docker kill, docker stop: the engine records a <c>kill</c> event with the signal, and none
+    /// for a process that dies of its own signal or the kernel's); null when it ended on its own. The engine logs
+    /// either event only after the signal landed, so a death by signal (exit code above 128) waits up to 2 s for it.
+    /// </summary>
+    private async Task<string?> WhyEndedAsync(string id, ContainerInspect inspect, CancellationToken ct)
     {
-        if (inspect?.State is not { } state) return false;
-        if (state.OOMKilled) return true;
-        if (state.ExitCode != 137 || inspect.HostConfig?.Memory is not > 0) return false;
+        var state = inspect.State!;
         var since = (state.StartedAtTime ?? DateTimeOffset.UtcNow.AddHours(-1)) - TimeSpan.FromSeconds(1);
-        var seen = await _docker.SawOomEventAsync(id, since, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
-        if (seen) _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", id);
-        return seen;
+        var grace = state.ExitCode > 128 ? TimeSpan.FromSeconds(2) : TimeSpan.Zero;
+        var oomPossible = state.ExitCode == 137 && inspect.HostConfig?.Memory is > 0;
+        var seen = await _docker.FindContainerEventAsync(id, oomPossible ? ["oom", "kill"] : ["kill"], since, grace, ct).ConfigureAwait(false);
+        if (seen?.Action == "oom")
+        {
+            _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", id);
+            return "oom";
+        }
+        if (seen is null) return null;
+        var signal = seen.Actor?.Attributes?.GetValueOrDefault("signal") is { Length: > 0 } s ? $"signal {s}" : "a signal";
+        return $"killed outside KohakuRiver: the Docker engine was asked to send it {signal} (docker kill or docker stop)";
     }
 
     private async Task FinishAsync(Run run, RiverTaskStatus status, int? exitCode, string? message)

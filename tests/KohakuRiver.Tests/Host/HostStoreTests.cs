@@ -28,6 +28,28 @@ public sealed class HostStoreTests : IDisposable
     private static List<long> Ids(IEnumerable<RiverTask> tasks) => tasks.Select(t => t.TaskId).ToList();
 
     [Fact]
+    public void The_data_dir_and_the_database_are_the_daemon_users_alone_even_when_an_older_start_left_them_wider()
+    {
+        const UnixFileMode dirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode fileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var store = new HostStore(DbPath))
+        {
+            store.InsertBatch(1, T0, [NewTask(1, 1)]);
+            Assert.Equal(dirMode, File.GetUnixFileMode(Path.GetDirectoryName(DbPath)!));
+            Assert.Equal(fileMode, File.GetUnixFileMode(DbPath));
+            Assert.Equal(fileMode, File.GetUnixFileMode(DbPath + "-wal"));
+        }
+        var wide = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(Path.GetDirectoryName(DbPath)!, wide | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(DbPath, wide);
+        using (new HostStore(DbPath))
+        {
+            Assert.Equal(dirMode, File.GetUnixFileMode(Path.GetDirectoryName(DbPath)!));
+            Assert.Equal(fileMode, File.GetUnixFileMode(DbPath));
+        }
+    }
+
+    [Fact]
     public void A_new_store_creates_its_directory_and_is_empty()
     {
         using var store = new HostStore(DbPath);
