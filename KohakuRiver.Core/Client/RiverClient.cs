@@ -167,7 +167,15 @@ public sealed partial class RiverClient : IDisposable
         JsonTypeInfo<TRequest>? requestInfo, JsonTypeInfo<TResponse> responseInfo, CancellationToken ct)
     {
         var request = new HttpRequestMessage(method, path);
-        if (body is not null && requestInfo is not null) request.Content = JsonContent.Create(body, requestInfo);
+        if (body is not null && requestInfo is not null)
+        {
+            // Sized, so the host can judge the length before reading; a large body first asks whether it is wanted
+            // (Expect: 100-continue), so an over-limit one is answered with the host's 413 instead of a cut connection.
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(body, requestInfo);
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            if (bytes.Length > RequestLimits.MaxBodyBytes) request.Headers.ExpectContinue = true;
+        }
         using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         try
         {

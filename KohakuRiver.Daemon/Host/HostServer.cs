@@ -55,6 +55,7 @@ public static class HostServer
         app.UseBearerTokens(path => NodeEndpoints.IsRunnerFacing(path)
             ? (settings.ClusterToken!, "cluster token")
             : (settings.ApiToken!, "API token"));
+        app.UseBodyLimits();
         app.MapTaskEndpoints();
         app.MapNodeEndpoints();
         app.MapEnvironmentEndpoints();

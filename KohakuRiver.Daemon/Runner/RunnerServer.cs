@@ -47,6 +47,7 @@ public static class RunnerServer
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KohakuRiver.Runner");
         app.UseJsonErrors(log);
         app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
+        app.UseBodyLimits();
         app.MapRunnerEndpoints();
         return app;
     }

@@ -31,6 +31,10 @@ public static class ApiPipeline
             {
                 if (!ctx.Response.HasStarted) await WriteError(ctx, e.StatusCode, e.Message);
             }
+            catch (IOException) when (ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away mid-body; nothing to answer.
+            }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
             {
                 // The client went away; nothing to answer.
@@ -87,14 +91,20 @@ public static class ApiPipeline
 
     private static JsonTypeInfo<T> Relaxed<T>(JsonTypeInfo<T> info) => (JsonTypeInfo<T>)ResponseOptions.GetTypeInfo(typeof(T));
 
-    /// <summary>Reads a JSON body; a missing or malformed one is a 400 that says where it is wrong.</summary>
+    /// <summary>Reads a JSON body; a missing or malformed one is a 400 that says where it is wrong. The body (bounded
+    /// by the request size limit) is read whole and must be valid UTF-8 throughout: the JSON reader skips properties
+    /// it does not know without checking their bytes.</summary>
     public static async Task<T> ReadJsonAsync<T>(this HttpRequest request, JsonTypeInfo<T> info)
     {
         if (request.ContentLength == 0) throw ApiException.BadRequest("request body is empty; a JSON object is expected");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.Length == 0) throw ApiException.BadRequest("request body is empty; a JSON object is expected");
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw ApiException.BadRequest("request body is not valid UTF-8");
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(request.Body, info, request.HttpContext.RequestAborted);
-            return value ?? throw ApiException.BadRequest("request body is null; a JSON object is expected");
+            return JsonSerializer.Deserialize(bytes, info) ?? throw ApiException.BadRequest("request body is null; a JSON object is expected");
         }
         catch (JsonException e)
         {
@@ -102,6 +112,27 @@ public static class ApiPipeline
             throw ApiException.BadRequest($"request body is not valid{where}: {FirstSentence(e.Message)}");
         }
     }
+
+    /// <summary>
+    /// Refuses, before a byte of it is read, a body whose declared length is over the endpoint's limit (the server's
+    /// default, or what <see cref="RequestSizeLimitAttribute"/> metadata on the endpoint sets): 413 naming the limit. A
+    /// client that sent <c>Expect: 100-continue</c> then reads the answer without sending the body at all.
+    /// </summary>
+    public static IApplicationBuilder UseBodyLimits(this IApplicationBuilder app) =>
+        app.Use(async (ctx, next) =>
+        {
+            var feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (ctx.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is { MaxRequestBodySize: { } endpointLimit } &&
+                feature is { IsReadOnly: false })
+                feature.MaxRequestBodySize = endpointLimit;
+            if (ctx.Request.ContentLength is { } length && feature?.MaxRequestBodySize is { } limit && length > limit)
+            {
+                ctx.Response.Headers.Connection = "close";
+                await WriteError(ctx, 413, $"request body of {length} bytes is over this endpoint's limit of {limit} bytes");
+                return;
+            }
+            await next(ctx);
+        });
 
     /// <summary>A task id in a path or query: a positive integer, else a 400 naming it.</summary>
     public static long ParseId(string text, string what = "task id") =>
@@ -142,12 +173,6 @@ public static class ApiPipeline
                 buffer.ResetWrittenCount();
             }
         }
-    }
-
-    public static void AllowBodyOf(HttpContext ctx, long bytes)
-    {
-        var f = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (f is { IsReadOnly: false }) f.MaxRequestBodySize = bytes;
     }
 
     private static string FirstSentence(string message)

@@ -8,6 +8,7 @@ using KohakuRiver.Daemon.Host.Logs;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Web;
+using Microsoft.AspNetCore.Mvc;
 
 namespace KohakuRiver.Daemon.Host.Api;
 
@@ -27,11 +28,11 @@ public static class TaskEndpoints
 
         api.MapPost("/batches", async (HttpContext ctx, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
         {
-            ApiPipeline.AllowBodyOf(ctx, RequestLimits.MaxBatchBodyBytes);
             var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
+            if (body.Tasks is null || body.Tasks.Any(t => t is null)) throw ApiException.BadRequest("tasks must be a list of task specifications, without nulls");
             await CheckEnvironmentsAsync(body.Tasks, envs, settings, ctx.RequestAborted);
             return ApiPipeline.Json(state.Submit(body.Tasks), RiverJsonContext.Default.SubmitResponse, 202);
-        });
+        }).WithMetadata(new RequestSizeLimitAttribute(RequestLimits.MaxBatchBodyBytes));
 
         api.MapGet("/status/{id}", (string id, ClusterState state) =>
             ApiPipeline.Json(state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found"), RiverJsonContext.Default.RiverTask));

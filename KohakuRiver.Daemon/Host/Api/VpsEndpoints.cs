@@ -38,7 +38,9 @@ public static class VpsEndpoints
                 default:
                     throw ApiException.BadRequest($"ssh_key_mode '{body.SshKeyMode}' is not one of upload, generate, disabled");
             }
-            var wait = TimeSpan.FromSeconds(body.WaitSeconds is >= 0 and <= 300 ? body.WaitSeconds.Value : 60);
+            if (body.WaitSeconds is { } asked && !(asked >= 0 && asked <= 300))
+                throw ApiException.BadRequest($"wait_seconds must be from 0 to 300, got {asked}");
+            var wait = TimeSpan.FromSeconds(body.WaitSeconds ?? 60);
             if (body.RegistryImage is null && await envs.WhyUnknownAsync(settings.EnvironmentFor(null, body.ContainerName)!, req.HttpContext.RequestAborted) is { } unknown)
                 throw ApiException.BadRequest(unknown);
             if (body.SshKeyMode == "generate")

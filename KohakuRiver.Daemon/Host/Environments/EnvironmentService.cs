@@ -92,7 +92,10 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         List<string> cmd = r.Arguments is { Count: > 0 } a ? a
             : !string.IsNullOrWhiteSpace(r.Command) ? ["/bin/sh", "-c", r.Command]
             : throw ApiException.BadRequest("give command (a shell command line) or arguments");
-        var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds is > 0 and <= 3600 ? r.TimeoutSeconds.Value : 600);
+        if (string.IsNullOrEmpty(cmd[0])) throw ApiException.BadRequest("arguments[0], the program to run, is empty");
+        if (r.TimeoutSeconds is { } asked && !(asked > 0 && asked <= 3600))
+            throw ApiException.BadRequest($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
+        var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds ?? 600);
         var id = await ContainerIdAsync(env, ct);
         var inspect = await Docker(() => docker.InspectContainerAsync(id, ct));
         if (inspect?.State?.Running != true) throw ApiException.Conflict($"environment '{env}' is not running; start it first");
@@ -198,11 +201,11 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         return inspect?.Id ?? throw ApiException.NotFound($"environment '{env}' has no container on the host; create it first");
     }
 
-    private static string ValidName(string env) =>
+    private static string ValidName(string? env) =>
         EnvironmentNames.IsValid(env) ? env : throw ApiException.BadRequest(InvalidName(env));
 
-    private static string InvalidName(string env) =>
-        $"'{Runner.Execution.MountSpec.Printable(env.Length > 80 ? env[..80] + "…" : env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
+    private static string InvalidName(string? env) =>
+        $"'{Runner.Execution.MountSpec.Printable(env is { Length: > 80 } ? env[..80] + "…" : env ?? "")}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
 
     /// <summary>Engine failures become answers that name the engine's own message.</summary>
     private static async Task<T> Docker<T>(Func<Task<T>> call)

@@ -386,6 +386,7 @@ public sealed class ClusterState : ISshTargetResolver
 
     public UpdateOutcome ApplyUpdate(TaskUpdateRequest u)
     {
+        WireChecks.Update(u);
         if (!TaskStatusNames.TryParse(u.Status, out var status))
             throw ApiException.BadRequest($"status '{u.Status}' is not a task status");
         lock (_gate)
@@ -493,11 +494,7 @@ public sealed class ClusterState : ISshTargetResolver
 
     public void Register(RegisterRequest r)
     {
-        if (!TargetSpec.IsValidNodeName(r.Hostname)) throw ApiException.BadRequest($"hostname '{r.Hostname}' is not a valid node name");
-        if (!Uri.TryCreate(r.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-            throw ApiException.BadRequest($"url '{r.Url}' is not an http(s) URL");
-        if (r.TotalCores <= 0) throw ApiException.BadRequest($"total_cores must be positive, got {r.TotalCores}");
-        if (r.TotalRamBytes <= 0) throw ApiException.BadRequest($"total_ram_bytes must be positive, got {r.TotalRamBytes}");
+        WireChecks.Registration(r);
         lock (_gate)
         {
             var now = _time.GetUtcNow();
@@ -519,6 +516,7 @@ public sealed class ClusterState : ISshTargetResolver
     /// <summary>Records a heartbeat and reconciles the runner's task list with ours. Null: the node is unknown.</summary>
     public List<long>? Heartbeat(string hostname, HeartbeatRequest h)
     {
+        WireChecks.Heartbeat(h);
         lock (_gate)
         {
             if (!_nodes.TryGetValue(hostname, out var n)) return null;

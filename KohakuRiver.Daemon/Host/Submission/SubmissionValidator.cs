@@ -61,7 +61,44 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (r.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
         if (r.SshPublicKey is { } key && Encoding.UTF8.GetByteCount(key) > RequestLimits.MaxSshPublicKeyBytes)
             throw Bad("", $"ssh_public_key is longer than {RequestLimits.MaxSshPublicKeyBytes} bytes");
+        WireChecks.Text("ssh_public_key", r.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
         return Container("", r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
+    }
+
+    /// <summary>
+    /// A task as the host hands it to a runner (POST /api/execute): the runner holds the same rules, so that a task it
+    /// runs was checked where it runs, whatever sent it. Mounts are judged later, against this node's filesystem.
+    /// </summary>
+    public static void CheckDispatched(RiverTask t)
+    {
+        if (t.TaskId <= 0) throw Bad("", "task_id must be a positive task id");
+        if (t.BatchId is <= 0) throw Bad("", "batch_id must be a positive id when given");
+        var vps = t.TaskType == "vps";
+        if (!vps && t.TaskType != "command") throw Bad("", $"task_type '{Printable(t.TaskType)}' is neither command nor vps");
+        if (string.IsNullOrWhiteSpace(t.Command)) throw Bad("", "command is empty");
+        var total = Text("", "command", t.Command, RequestLimits.MaxCommandBytes, allowNewlines: true) + Name("", t.Name) +
+                    Arguments("", t.Arguments) + EnvVars("", t.EnvVars) + Parameters("", t.Parameters);
+        if (t.RequiredCores < 0) throw Bad("", $"required_cores must be 0 or more, got {t.RequiredCores}");
+        if (t.RequiredMemoryBytes is { } mem && mem < 6L << 20) throw Bad("", $"required_memory_bytes {mem} is below Docker's minimum of 6 MiB");
+        if (t.PidsLimit is < SettingsLoader.MinPidsLimit) throw Bad("", $"pids_limit must be {SettingsLoader.MinPidsLimit} or more, got {t.PidsLimit}");
+        if (t.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
+        GpuIds("", t.RequiredGpus);
+        if (t.Environment is { } env && !EnvironmentNames.IsValid(env))
+            throw Bad("", $"container_name '{Printable(env)}' is not a valid environment name");
+        foreach (var image in new[] { t.Image, t.DockerImageName })
+            if (image is not null && ImageReference.Why(image) is { } why) throw Bad("", $"image: {Printable(why)}");
+        if (t.AdditionalMounts is null || t.AdditionalMounts.Count > RequestLimits.MaxMounts)
+            throw Bad("", $"additional_mounts must be a list of at most {RequestLimits.MaxMounts} mounts");
+        foreach (var m in t.AdditionalMounts)
+        {
+            if (!Runner.Execution.MountSpec.TryParse(m, out _, out var error)) throw Bad("", error!);
+            total += Encoding.UTF8.GetByteCount(m);
+        }
+        if (total > RequestLimits.MaxTaskBytes)
+            throw Bad("", $"the task weighs {total} bytes; at most {RequestLimits.MaxTaskBytes} are allowed");
+        if (vps && t.SshKeyMode is not ("upload" or "generate" or "disabled"))
+            throw Bad("", $"ssh_key_mode '{Printable(t.SshKeyMode)}' is not one of upload, generate, disabled");
+        WireChecks.Text("ssh_public_key", t.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
     }
 
     /// <summary>A submission's size in tasks, one per target of each specification.</summary>

@@ -1,5 +1,6 @@
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Runner.Execution;
+using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Runner.Api;
@@ -14,7 +15,7 @@ public static class RunnerEndpoints
         api.MapPost("/execute", async (HttpRequest req, TaskExecutor executor) =>
         {
             var task = await req.ReadJsonAsync(RiverJsonContext.Default.RiverTask);
-            if (task.TaskId <= 0) throw ApiException.BadRequest("task_id is missing");
+            SubmissionValidator.CheckDispatched(task);
             executor.Accept(task);
             return ApiPipeline.Json(new MessageResponse { Message = $"task {task.TaskId} accepted" }, RiverJsonContext.Default.MessageResponse, 202);
         });
@@ -22,6 +23,7 @@ public static class RunnerEndpoints
         api.MapPost("/kill", async (HttpRequest req, TaskExecutor executor) =>
         {
             var cmd = await req.ReadJsonAsync(RiverJsonContext.Default.RunnerTaskCommand);
+            WireChecks.RunnerCommand(cmd);
             await executor.KillAsync(cmd.TaskId, "killed by the host");
             return ApiPipeline.Json(new MessageResponse { Message = $"task {cmd.TaskId} kill requested" }, RiverJsonContext.Default.MessageResponse);
         });
@@ -57,6 +59,7 @@ public static class RunnerEndpoints
     private static async Task<IResult> SuspendResume(HttpRequest req, TaskExecutor executor, bool pause)
     {
         var cmd = await req.ReadJsonAsync(RiverJsonContext.Default.RunnerTaskCommand);
+        WireChecks.RunnerCommand(cmd);
         try
         {
             await executor.PauseAsync(cmd.TaskId, pause);

@@ -33,6 +33,8 @@ public sealed class CaseSender(Uri host, Uri runner, string apiToken, string clu
         {
             request.Content = new ByteArrayContent(c.Body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            // As a well-behaved client sends a large body: the host can refuse it before it is sent.
+            if (c.IsLarge) request.Headers.ExpectContinue = true;
         }
         Authorize(request, c.Credential);
 
@@ -43,7 +45,7 @@ public sealed class CaseSender(Uri host, Uri runner, string apiToken, string clu
             using var response = await _http.SendAsync(request, cts.Token);
             var text = await response.Content.ReadAsStringAsync(cts.Token);
             var status = (int)response.StatusCode;
-            return new CaseOutcome(c, status, text, Judge(status, text));
+            return new CaseOutcome(c, status, text, Judge(c, status, text));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -55,11 +57,14 @@ public sealed class CaseSender(Uri host, Uri runner, string apiToken, string clu
         }
     }
 
-    private static List<string> Judge(int status, string text)
+    private static List<string> Judge(AdversarialCase c, int status, string text)
     {
         var problems = new List<string>();
         if (status is < 400 or > 499) problems.Add($"status {status}, not a 4xx");
-        if (!HasDetail(text)) problems.Add("body is not JSON with a \"detail\" string");
+        // Kestrel refuses a NUL in the request path while parsing the request line, before any application code runs,
+        // with a bare 400 and a closed connection: a refusal, just without our detail.
+        var nulInPath = c.PathAndQuery.Split('?')[0].Contains("%00", StringComparison.Ordinal) && status == 400 && text.Length == 0;
+        if (!HasDetail(text) && !nulInPath) problems.Add("body is not JSON with a \"detail\" string");
         return problems;
     }
 

@@ -1,0 +1,100 @@
+using KohakuRiver.Core.Parsing;
+using KohakuRiver.Core.Wire;
+
+namespace KohakuRiver.Daemon.Web;
+
+/// <summary>
+/// Checks of the messages runners and the host exchange (register, heartbeat, update, kill/pause/resume). Both sides
+/// hold the cluster token, but a bad field must still be a clear 400 rather than a value that breaks a later answer
+/// (an infinite percentage that no JSON can carry) or a row that lies (a negative size, a NUL in a URL).
+/// </summary>
+public static class WireChecks
+{
+    public const int MaxMessageBytes = 64 * 1024;
+    private const int MaxShortText = 256;
+
+    public static void Registration(RegisterRequest r)
+    {
+        if (!TargetSpec.IsValidNodeName(r.Hostname)) throw Bad($"hostname '{Shown(r.Hostname)}' is not a valid node name");
+        Text("url", r.Url, MaxShortText * 8);
+        if (!Uri.TryCreate(r.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
+            throw Bad($"url '{Shown(r.Url)}' is not an http(s) URL");
+        if (r.TotalCores <= 0) throw Bad($"total_cores must be positive, got {r.TotalCores}");
+        if (r.TotalRamBytes <= 0) throw Bad($"total_ram_bytes must be positive, got {r.TotalRamBytes}");
+        Text("runner_version", r.RunnerVersion, MaxShortText);
+        foreach (var (id, node) in r.NumaTopology ?? [])
+        {
+            if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                throw Bad($"numa_topology key '{Shown(id)}' is not a NUMA node number");
+            if (node is null || node.Cores.Any(c => c < 0) || node.MemoryBytes < 0)
+                throw Bad($"numa_topology node {id} has a negative core id or size");
+        }
+        Gpus(r.GpuInfo);
+    }
+
+    public static void Heartbeat(HeartbeatRequest h)
+    {
+        if (h.RunningTasks is null || h.KilledTasks is null) throw Bad("running_tasks and killed_tasks must be lists");
+        if (h.RunningTasks.Any(id => id <= 0)) throw Bad("running_tasks holds an id that is not positive");
+        foreach (var k in h.KilledTasks)
+        {
+            if (k is null || k.TaskId <= 0) throw Bad("killed_tasks holds an entry without a positive task_id");
+            Text("killed_tasks reason", k.Reason, MaxMessageBytes);
+        }
+        Percent("cpu_percent", h.CpuPercent);
+        Percent("memory_percent", h.MemoryPercent);
+        if (h.MemoryUsedBytes is < 0 || h.MemoryTotalBytes is < 0) throw Bad("memory sizes must not be negative");
+        Finite("current_avg_temp", h.CurrentAvgTemp);
+        Finite("current_max_temp", h.CurrentMaxTemp);
+        Text("runner_version", h.RunnerVersion, MaxShortText);
+        Gpus(h.GpuInfo);
+    }
+
+    public static void Update(TaskUpdateRequest u)
+    {
+        if (u.TaskId <= 0) throw Bad("task_id must be a positive task id");
+        Text("message", u.Message, MaxMessageBytes);
+        if (u.SshPort is < 1 or > 65535) throw Bad($"ssh_port must be from 1 to 65535, got {u.SshPort}");
+    }
+
+    public static void RunnerCommand(RunnerTaskCommand c)
+    {
+        if (c.TaskId <= 0) throw Bad("task_id must be a positive task id");
+        Text("container_name", c.ContainerName, MaxShortText);
+    }
+
+    /// <summary>Free text that must not hold a NUL (it would be cut, or refused, further on) and has a size bound.</summary>
+    public static void Text(string field, string? value, int maxBytes)
+    {
+        if (value is null) return;
+        if (value.Contains('\0')) throw Bad($"{field} contains a NUL character");
+        if (System.Text.Encoding.UTF8.GetByteCount(value) > maxBytes) throw Bad($"{field} is longer than {maxBytes} bytes");
+    }
+
+    private static void Gpus(List<GpuInfo>? gpus)
+    {
+        foreach (var g in gpus ?? [])
+        {
+            if (g is null || g.GpuId < 0) throw Bad("gpu_info holds an entry without a GPU id of 0 or more");
+            Text("gpu_info name", g.Name, MaxShortText);
+            if (g.MemoryTotalBytes < 0 || g.MemoryUsedBytes < 0) throw Bad($"gpu_info of GPU {g.GpuId} has a negative memory size");
+            Finite("gpu_info utilization_percent", g.UtilizationPercent);
+            Finite("gpu_info temperature_c", g.TemperatureC);
+        }
+    }
+
+    private static void Percent(string field, double? value)
+    {
+        if (value is { } v && (!double.IsFinite(v) || v is < 0 or > 100)) throw Bad($"{field} must be from 0 to 100, got {v}");
+    }
+
+    private static void Finite(string field, double? value)
+    {
+        if (value is { } v && !double.IsFinite(v)) throw Bad($"{field} must be a finite number, got {v}");
+    }
+
+    private static string Shown(string? text) =>
+        text is null ? "" : Runner.Execution.MountSpec.Printable(text.Length > 80 ? text[..80] + "…" : text);
+
+    private static ApiException Bad(string detail) => ApiException.BadRequest(detail);
+}
