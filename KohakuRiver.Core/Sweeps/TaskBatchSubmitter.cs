@@ -61,6 +61,7 @@ public static class TaskBatchSubmitter
                     Parameters = spec.Parameters ?? [],
                     RequiredCores = spec.RequiredCores ?? 1,
                     RequiredMemoryBytes = spec.RequiredMemoryBytes,
+                    PidsLimit = spec.PidsLimit,
                     RequiredGpus = gpus is { Count: > 0 } ? gpus : null,
                     TargetHostname = target?.NodeName,
                     TargetNumaNodeId = target?.NumaNodeId,

@@ -14,6 +14,8 @@ public sealed class TaskTemplate
     public IReadOnlyList<KeyValuePair<string, string>> EnvironmentVariables { get; init; } = [];
     public int? Cores { get; init; }
     public long? MemoryBytes { get; init; }
+    /// <summary>The most processes each task may hold at once; null takes the host's default.</summary>
+    public int? PidsLimit { get; init; }
     /// <summary>Each target gets its own task (one batch); none lets the host place it.</summary>
     public IReadOnlyList<string> Targets { get; init; } = [];
     public string? Environment { get; init; }
@@ -28,6 +30,7 @@ public sealed class TaskTemplate
         if (string.IsNullOrWhiteSpace(Command)) throw new ArgumentException("the command is empty", nameof(Command));
         if (Cores is < 0) throw new ArgumentException($"cores must be 0 or more, got {Cores}", nameof(Cores));
         if (MemoryBytes is <= 0) throw new ArgumentException($"memory must be positive, got {MemoryBytes} bytes", nameof(MemoryBytes));
+        if (PidsLimit is <= 0) throw new ArgumentException($"the pids limit must be positive, got {PidsLimit}", nameof(PidsLimit));
         foreach (var (key, _) in EnvironmentVariables)
             if (string.IsNullOrEmpty(key) || key.Contains('='))
                 throw new ArgumentException($"environment variable name '{key}' is not valid", nameof(EnvironmentVariables));

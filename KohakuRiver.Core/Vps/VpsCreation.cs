@@ -16,6 +16,8 @@ public sealed class VpsOptions
     public string? Environment { get; init; }
     public int? Cores { get; init; }
     public long? MemoryBytes { get; init; }
+    /// <summary>The most processes the VPS may hold at once; null takes the host's default.</summary>
+    public int? PidsLimit { get; init; }
     /// <summary><c>node</c>, <c>node:numa</c>, <c>node::gpu,gpu</c> or <c>node:numa::gpu,gpu</c>.</summary>
     public string? Target { get; init; }
     public string? Name { get; init; }
@@ -43,6 +45,7 @@ public static class VpsCreation
             Name = string.IsNullOrWhiteSpace(options.Name) ? null : options.Name.Trim(),
             RequiredCores = options.Cores,
             RequiredMemoryBytes = options.MemoryBytes,
+            PidsLimit = options.PidsLimit,
             TargetHostname = target?.NodeName,
             TargetNumaNodeId = target?.NumaNodeId,
             RequiredGpus = target?.GpuIds is { Count: > 0 } gpus ? [.. gpus] : null,

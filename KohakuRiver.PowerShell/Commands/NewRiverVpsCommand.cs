@@ -38,6 +38,11 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
     [MemorySizeTransformation]
     public long Memory { get; set; }
 
+    /// <summary>The most processes the VPS may hold at once (the host's default when not given; at least 16).</summary>
+    [Parameter]
+    [ValidateRange(16, int.MaxValue)]
+    public int PidsLimit { get; set; }
+
     /// <summary>Where to run: node, node:numa, node::gpu,gpu.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
@@ -84,6 +89,7 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
                 Environment = string.IsNullOrWhiteSpace(Environment) ? null : Environment,
                 Cores = Bound(nameof(Cores)) ? Cores : null,
                 MemoryBytes = Bound(nameof(Memory)) ? Memory : null,
+                PidsLimit = Bound(nameof(PidsLimit)) ? PidsLimit : null,
                 Target = Target,
                 Name = Name,
                 WaitSeconds = Bound(nameof(WaitSec)) ? WaitSec : null,

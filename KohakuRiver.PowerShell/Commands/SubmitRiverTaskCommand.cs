@@ -58,6 +58,11 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
     [MemorySizeTransformation]
     public long Memory { get; set; }
 
+    /// <summary>The most processes each task may hold at once (the host's default when not given; at least 16).</summary>
+    [Parameter]
+    [ValidateRange(16, int.MaxValue)]
+    public int PidsLimit { get; set; }
+
     /// <summary>The environment (image <c>kohakuriver/NAME:base</c>). An object piped in with an Environment property
     /// (Get-RiverEnvironment's, a task's, a CSV column) sets it for that object's tasks, unless -Image is given.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -95,6 +100,7 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
                 EnvironmentVariables = ToPairs(EnvironmentVariable),
                 Cores = Bound(nameof(Cores)) ? Cores : null,
                 MemoryBytes = Bound(nameof(Memory)) ? Memory : null,
+                PidsLimit = Bound(nameof(PidsLimit)) ? PidsLimit : null,
                 Targets = Target ?? [],
                 Environment = Environment,
                 Image = Image,

@@ -202,7 +202,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
     }
 
     private static string ValidName(string? env) =>
-        EnvironmentNames.IsValid(env) ? env : throw ApiException.BadRequest(InvalidName(env));
+        EnvironmentNames.IsValid(env) ? env! : throw ApiException.BadRequest(InvalidName(env));
 
     private static string InvalidName(string? env) =>
         $"'{Runner.Execution.MountSpec.Printable(env is { Length: > 80 } ? env[..80] + "…" : env ?? "")}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";

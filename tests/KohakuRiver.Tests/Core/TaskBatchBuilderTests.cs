@@ -64,13 +64,14 @@ public sealed class TaskBatchBuilderTests
     [Fact]
     public void Without_input_or_sweep_the_command_is_taken_literally()
     {
-        var b = new TaskBatchBuilder(new TaskTemplate { Command = "awk '{print}' {{x}}", Cores = 2, MemoryBytes = 1L << 30, Targets = ["n1", "n2"] });
+        var b = new TaskBatchBuilder(new TaskTemplate { Command = "awk '{print}' {{x}}", Cores = 2, MemoryBytes = 1L << 30, PidsLimit = 64, Targets = ["n1", "n2"] });
         b.AddWithoutInput();
         var spec = b.Build().Tasks.Single();
         Assert.Equal("awk '{print}' {{x}}", spec.Command);
         Assert.Null(spec.Parameters);
         Assert.Equal(2, spec.RequiredCores);
         Assert.Equal(1L << 30, spec.RequiredMemoryBytes);
+        Assert.Equal(64, spec.PidsLimit);
         Assert.Equal(["n1", "n2"], spec.Targets);
         Assert.Equal(2, b.TaskCount);
     }

@@ -28,12 +28,13 @@ public sealed class VpsCreationTests
     public void The_request_carries_the_environment_resources_target_and_key()
     {
         var request = VpsCreation.BuildRequest(
-            new VpsOptions { Environment = "py312", Cores = 4, MemoryBytes = 8L << 30, Target = "gpu-a:1::0,1", Name = " dev ", WaitSeconds = 120 },
+            new VpsOptions { Environment = "py312", Cores = 4, MemoryBytes = 8L << 30, PidsLimit = 128, Target = "gpu-a:1::0,1", Name = " dev ", WaitSeconds = 120 },
             VpsKeyPlan.FromText(VpsKeyTests.Ed25519));
 
         Assert.Equal("py312", request.ContainerName);
         Assert.Equal(4, request.RequiredCores);
         Assert.Equal(8L << 30, request.RequiredMemoryBytes);
+        Assert.Equal(128, request.PidsLimit);
         Assert.Equal(("gpu-a", (int?)1), (request.TargetHostname, request.TargetNumaNodeId));
         Assert.Equal([0, 1], request.RequiredGpus);
         Assert.Equal("dev", request.Name);
