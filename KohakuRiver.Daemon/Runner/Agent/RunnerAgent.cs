@@ -112,7 +112,7 @@ public sealed class RunnerAgent(
             CpuPercent = resources.SampleCpuPercent(),
             MemoryTotalBytes = total,
             MemoryUsedBytes = used,
-            MemoryPercent = total > 0 ? Math.Round(100.0 * used / total, 1) : null,
+            MemoryPercent = total > 0 ? Math.Clamp(Math.Round(100.0 * used / total, 1), 0, 100) : null,
             RunnerVersion = Version,
         };
     }

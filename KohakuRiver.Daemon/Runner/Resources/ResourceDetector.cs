@@ -51,7 +51,8 @@ public sealed class ResourceDetector(DaemonSettings settings)
             var previous = _lastCpu;
             _lastCpu = (busy, total);
             if (previous is not { } p || total == p.Total) return null;
-            return Math.Round(100.0 * (busy - p.Busy) / (total - p.Total), 1);
+            // iowait may step backwards between samples, so the share can stray outside 0-100, which the host refuses.
+            return Math.Clamp(Math.Round(100.0 * (busy - p.Busy) / (total - p.Total), 1), 0, 100);
         }
         catch (IOException)
         {
