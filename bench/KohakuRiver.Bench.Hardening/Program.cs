@@ -1,3 +1,4 @@
+using static KohakuRiver.Bench.Shared.BenchTools;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -373,37 +374,6 @@ static string Summary(List<double> ms) =>
     $"p50 {Percentile(ms, 0.5):0.00} ms   p99 {Percentile(ms, 0.99):0.00} ms   max {ms.Max():0.00} ms";
 
 static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
-
-static double Percentile(List<double> xs, double p)
-{
-    var s = xs.OrderBy(x => x).ToList();
-    var rank = p * (s.Count - 1);
-    var lo = (int)Math.Floor(rank);
-    var hi = (int)Math.Ceiling(rank);
-    return s[lo] + (s[hi] - s[lo]) * (rank - lo);
-}
-
-static double RssMiB(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    return double.NaN;
-}
-
-static int FreePort()
-{
-    using var l = new TcpListener(IPAddress.Loopback, 0);
-    l.Start();
-    return ((IPEndPoint)l.LocalEndpoint).Port;
-}
-
-static string RepoRoot()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KohakuRiver.slnx"))) dir = dir.Parent;
-    return dir?.FullName ?? Directory.GetCurrentDirectory();
-}
 
 int IntArg(string name, int fallback)
 {

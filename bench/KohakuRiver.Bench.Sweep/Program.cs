@@ -1,3 +1,4 @@
+using static KohakuRiver.Bench.Shared.BenchTools;
 using System.Collections;
 using System.Collections.Specialized;
 using System.Diagnostics;
@@ -202,22 +203,6 @@ string? StringArg(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-static string RepoRoot()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KohakuRiver.slnx"))) dir = dir.Parent;
-    return dir?.FullName ?? Directory.GetCurrentDirectory();
-}
-
-static int FreePort()
-{
-    var l = new TcpListener(IPAddress.Loopback, 0);
-    l.Start();
-    var port = ((IPEndPoint)l.LocalEndpoint).Port;
-    l.Stop();
-    return port;
-}
-
 /// <summary>A tiny HTTP server on a free loopback port answering every request through a function.</summary>
 sealed class StubServer : IDisposable
 {
@@ -225,7 +210,7 @@ sealed class StubServer : IDisposable
 
     public StubServer(Func<HttpListenerRequest, (int Status, string Body, string? ContentType)> answer)
     {
-        var port = FreePortStatic();
+        var port = FreePort();
         Uri = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(Uri.ToString());
         _listener.Start();
@@ -254,15 +239,6 @@ sealed class StubServer : IDisposable
     }
 
     public Uri Uri { get; }
-
-    private static int FreePortStatic()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public void Dispose() => _listener.Close();
 }

@@ -1,3 +1,4 @@
+using static KohakuRiver.Bench.Shared.BenchTools;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -103,7 +104,7 @@ try
     var sw = Stopwatch.StartNew();
     var accepted = await client.SubmitBatchAsync(new BatchSubmitRequest { Tasks = specs });
     var acceptMs = sw.Elapsed.TotalMilliseconds;
-    var rssMb = RssMegabytes(daemon.Id);
+    var rssMb = RssMiB(daemon.Id);
     Console.WriteLine($"(b) one submission of 1,000 tasks accepted in {acceptMs:0.0} ms ({accepted.TaskIds.Count} ids)  (target < 1000 ms)  {(acceptMs < 1000 && accepted.TaskIds.Count == 1000 ? "OK" : "MISSED")}");
     Console.WriteLine($"    daemon RSS after it: {rssMb:0.0} MB (host and runner in one process)  (target < 150 MB)  {(rssMb < 150 ? "OK" : "MISSED")}");
     // Drain: kill what is still queued so that (c) starts on an idle cluster.
@@ -141,7 +142,7 @@ try
     Console.WriteLine($"    cluster : {clusterWall,6:0.00} s  ({throughputCount / clusterWall:0.0} tasks/s, {notCompleted} not completed)");
     Console.WriteLine($"    raw API : {rawWall,6:0.00} s  ({throughputCount / rawWall:0.0} containers/s)");
     Console.WriteLine($"    ratio   : {ratioC:0.000}  (target <= 1.2)  {(ratioC <= 1.2 && notCompleted == 0 ? "OK" : "MISSED")}");
-    Console.WriteLine($"    daemon RSS at the end: {RssMegabytes(daemon.Id):0.0} MB");
+    Console.WriteLine($"    daemon RSS at the end: {RssMiB(daemon.Id):0.0} MB");
     return 0;
 }
 finally
@@ -307,37 +308,6 @@ static async Task WaitIdleAsync(RiverClient client)
 
 static double Median(List<double> xs) => Percentile(xs, 0.5);
 static double P90(List<double> xs) => Percentile(xs, 0.9);
-static double Percentile(List<double> xs, double p)
-{
-    var s = xs.OrderBy(x => x).ToList();
-    var rank = p * (s.Count - 1);
-    var lo = (int)Math.Floor(rank);
-    var hi = (int)Math.Ceiling(rank);
-    return s[lo] + (s[hi] - s[lo]) * (rank - lo);
-}
-
-static double RssMegabytes(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    return double.NaN;
-}
-
-static int FreePort()
-{
-    using var l = new TcpListener(IPAddress.Loopback, 0);
-    l.Start();
-    return ((IPEndPoint)l.LocalEndpoint).Port;
-}
-
-static string RepoRoot()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KohakuRiver.slnx"))) dir = dir.Parent;
-    return dir?.FullName ?? Directory.GetCurrentDirectory();
-}
-
 int IntArg(string name, int fallback) =>
     StringArg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 

@@ -173,38 +173,31 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         return total;
     }
 
-    private static int EnvVars(string label, Dictionary<string, string>? env)
-    {
-        if (env is null) return 0;
-        if (env.Count > RequestLimits.MaxEnvVars)
-            throw Bad(label, $"env_vars has {env.Count} variables; at most {RequestLimits.MaxEnvVars} are allowed");
-        var total = 0;
-        foreach (var (key, value) in env)
-        {
-            if (!IsEnvName(key))
-                throw Bad(label, $"env_vars name '{Printable(key)}' is not a valid variable name (a letter or '_', then letters, digits, '_', '.' or '-')");
-            total += Size(label, "env_vars name", key, RequestLimits.MaxEnvNameBytes);
-            total += Text(label, $"env_vars value of {key}", value ?? throw Bad(label, $"env_vars value of {key} is null"), RequestLimits.MaxEnvBytes, allowNewlines: true);
-        }
-        if (total > RequestLimits.MaxEnvBytes)
-            throw Bad(label, $"env_vars weigh {total} bytes together; at most {RequestLimits.MaxEnvBytes} are allowed");
-        return total;
-    }
+    private static int EnvVars(string label, Dictionary<string, string>? env) =>
+        Map(label, "env_vars", env, RequestLimits.MaxEnvVars, "variables", RequestLimits.MaxEnvBytes, name =>
+            !IsEnvName(name) ? "is not a valid variable name (a letter or '_', then letters, digits, '_', '.' or '-')"
+            : Encoding.UTF8.GetByteCount(name) > RequestLimits.MaxEnvNameBytes ? $"is longer than {RequestLimits.MaxEnvNameBytes} bytes"
+            : null);
 
-    private static int Parameters(string label, Dictionary<string, string>? parameters)
+    private static int Parameters(string label, Dictionary<string, string>? parameters) =>
+        Map(label, "parameters", parameters, RequestLimits.MaxParameters, "entries", RequestLimits.MaxParametersBytes, name =>
+            name.Length == 0 || name.Any(char.IsControl) ? "is empty or contains a control character" : null);
+
+    /// <summary>A map of names to values (environment variables, sweep parameters): a bound on entries, a rule for
+    /// names, no NUL in values, and a bound on names and values together. Returns their size.</summary>
+    private static int Map(string label, string field, Dictionary<string, string>? map, int maxEntries, string entries, int maxBytes,
+        Func<string, string?> whyBadName)
     {
-        if (parameters is null) return 0;
-        if (parameters.Count > RequestLimits.MaxParameters)
-            throw Bad(label, $"parameters has {parameters.Count} entries; at most {RequestLimits.MaxParameters} are allowed");
+        if (map is null) return 0;
+        if (map.Count > maxEntries) throw Bad(label, $"{field} has {map.Count} {entries}; at most {maxEntries} are allowed");
         var total = 0;
-        foreach (var (key, value) in parameters)
+        foreach (var (name, value) in map)
         {
-            if (key.Length == 0 || key.Any(char.IsControl)) throw Bad(label, $"parameters name '{Printable(key)}' is empty or contains a control character");
-            total += Encoding.UTF8.GetByteCount(key);
-            total += Text(label, $"parameters value of {key}", value ?? throw Bad(label, $"parameters value of {key} is null"), RequestLimits.MaxParametersBytes, allowNewlines: true);
+            if (whyBadName(name) is { } why) throw Bad(label, $"{field} name '{Printable(name)}' {why}");
+            total += Encoding.UTF8.GetByteCount(name);
+            total += Text(label, $"{field} value of {name}", value ?? throw Bad(label, $"{field} value of {name} is null"), maxBytes, allowNewlines: true);
         }
-        if (total > RequestLimits.MaxParametersBytes)
-            throw Bad(label, $"parameters weigh {total} bytes together; at most {RequestLimits.MaxParametersBytes} are allowed");
+        if (total > maxBytes) throw Bad(label, $"{field} weigh {total} bytes together; at most {maxBytes} are allowed");
         return total;
     }
 

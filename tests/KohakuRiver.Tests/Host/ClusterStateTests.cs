@@ -23,14 +23,9 @@ public sealed class ClusterStateTests : IDisposable
 
     public ClusterStateTests()
     {
-        _settings = new DaemonSettings
-        {
-            DataDir = _dir.Combine("data"),
-            SharedDir = _dir.Combine("shared"),
-            LocalTempDir = _dir.Combine("local"),
-            HeartbeatIntervalSeconds = 1,
-            HeartbeatTimeoutFactor = 3,
-        };
+        _settings = _dir.Settings();
+        _settings.HeartbeatIntervalSeconds = 1;
+        _settings.HeartbeatTimeoutFactor = 3;
         _store = new HostStore(_settings.DatabasePath);
         _state = NewState();
     }

@@ -20,13 +20,8 @@ public sealed class SubmissionLimitsTests : IDisposable
 
     public SubmissionLimitsTests()
     {
-        _settings = new DaemonSettings
-        {
-            DataDir = _dir.Combine("data"),
-            SharedDir = _dir.Combine("shared"),
-            LocalTempDir = _dir.Combine("local"),
-            HostSharesRunnerFilesystem = true,
-        };
+        _settings = _dir.Settings();
+        _settings.HostSharesRunnerFilesystem = true;
         _store = new HostStore(_settings.DatabasePath);
         _state = new ClusterState(_store, _settings, new FakeTime(DateTimeOffset.UnixEpoch.AddYears(55)), NullLogger<ClusterState>.Instance);
         _state.Register(new RegisterRequest { Hostname = "n1", Url = "http://n1.test:8001", TotalCores = 8, TotalRamBytes = 32 * G });

@@ -13,6 +13,14 @@ internal sealed class TempDir : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Daemon settings whose data, shared and local-temp dirs lie in this directory.</summary>
+    public KohakuRiver.Daemon.Configuration.DaemonSettings Settings() => new()
+    {
+        DataDir = Combine("data"),
+        SharedDir = Combine("shared"),
+        LocalTempDir = Combine("local"),
+    };
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); }

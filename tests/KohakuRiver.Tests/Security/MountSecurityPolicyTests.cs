@@ -13,14 +13,9 @@ public sealed class MountSecurityPolicyTests : IDisposable
 
     public MountSecurityPolicyTests()
     {
-        _settings = new DaemonSettings
-        {
-            DataDir = _dir.Combine("data"),
-            SharedDir = _dir.Combine("shared"),
-            LocalTempDir = _dir.Combine("local"),
-            DockerSocket = "/var/run/docker.sock",
-            ConfigPath = _dir.Combine("etc", "config.json"),
-        };
+        _settings = _dir.Settings();
+        _settings.DockerSocket = "/var/run/docker.sock";
+        _settings.ConfigPath = _dir.Combine("etc", "config.json");
         foreach (var d in new[] { _settings.DataDir, _settings.SharedDir, _settings.LocalTempDir, _settings.LogsDir, _dir.Combine("etc"), _dir.Combine("outside") })
             Directory.CreateDirectory(d);
         File.WriteAllText(_settings.ConfigPath, "{}");
