@@ -37,6 +37,11 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, ILogge
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (RunnerCallException e) when (e.StatusCode == 400)
+        {
+            // The runner judged the task itself malformed: no other attempt or node would take it.
+            state.DispatchRefused(d.Task.TaskId, e.Message);
+        }
         catch (Exception e)
         {
             state.DispatchFailed(d.Task.TaskId, e.Message);

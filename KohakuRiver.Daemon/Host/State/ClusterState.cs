@@ -113,7 +113,8 @@ public sealed class ClusterState : ISshTargetResolver
             {
                 // The default limit is reserved like an asked-for one, so what the scheduler counts is what runs; it
                 // never exceeds the largest node, so a default alone never makes a task impossible.
-                task.RequiredMemoryBytes ??= largestNode > 0 ? Math.Min(_settings.DefaultMemoryBytes(task.RequiredCores), largestNode) : _settings.DefaultMemoryBytes(task.RequiredCores);
+                var byDefault = _settings.DefaultMemoryBytes(task.RequiredCores);
+                task.RequiredMemoryBytes ??= largestNode > 0 ? Math.Min(byDefault, largestNode) : byDefault;
                 var why = BinPackingScheduler.WhyInfeasible(ResourceRequest.Of(task), capacities.Values);
                 if (why is not null) throw ApiException.BadRequest($"{label}{Describe(task)} can never run: {why}");
             }
@@ -376,6 +377,19 @@ public sealed class ClusterState : ISshTargetResolver
                 Enqueue(a);
                 DispatchSignal.Set();
             }
+            _store.UpdateTask(a.Task);
+        }
+    }
+
+    /// <summary>The runner refused the task itself (400): it fails at once with the runner's reason.</summary>
+    public void DispatchRefused(long taskId, string reason)
+    {
+        lock (_gate)
+        {
+            if (!_active.TryGetValue(taskId, out var a) || a.Task.Status != RiverTaskStatus.Assigning) return;
+            _log.LogWarning("Task {TaskId}: {Node} refused it: {Reason}", taskId, a.Task.NodeName, reason);
+            a.Task.ErrorMessage = $"refused by runner {a.Task.NodeName}: {reason}";
+            Finish(a, RiverTaskStatus.Failed, _time.GetUtcNow());
             _store.UpdateTask(a.Task);
         }
     }

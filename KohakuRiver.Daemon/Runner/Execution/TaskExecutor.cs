@@ -330,7 +330,7 @@ public sealed partial class TaskExecutor : IDisposable
         }
         var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
         if (inspect?.State?.Status is "removing" or "dead") inspect = null;
-        if (followFailed is not null && inspect is not null) throw followFailed;
+        if (followFailed is not null && inspect is not null && !run.KillRequested) throw followFailed;
         var exitCode = (int?)inspect?.State?.ExitCode;
         RiverTaskStatus status;
         string? message = null;

@@ -349,6 +349,24 @@ public sealed class ClusterStateTests : IDisposable
         _state.DispatchFailed(424242, "never existed");
     }
 
+    [Fact]
+    public void A_task_the_runner_refuses_as_malformed_fails_at_once_and_frees_its_node()
+    {
+        Register();
+        var id = Submit();
+        var next = Submit();
+        Assert.Equal([id, next], Ids(_state.TakeDispatches()));
+        _state.DispatchRefused(id, "runner at http://n1.test:8001 answered 400: command contains a NUL character");
+
+        var failed = _store.GetTask(id)!;
+        Assert.Equal(RiverTaskStatus.Failed, failed.Status);
+        Assert.Equal("refused by runner n1: runner at http://n1.test:8001 answered 400: command contains a NUL character", failed.ErrorMessage);
+        // Unlike an unreachable runner, the node keeps getting work.
+        Assert.Equal(1, Assert.Single(_state.Nodes()).CoresInUse);
+        var third = Submit();
+        Assert.Equal([third], Ids(_state.TakeDispatches()));
+    }
+
     // ---------------------------------------------------------------- runner updates
 
     [Fact]
