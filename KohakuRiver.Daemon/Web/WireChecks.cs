@@ -15,17 +15,17 @@ public static class WireChecks
 
     public static void Registration(RegisterRequest r)
     {
-        if (!TargetSpec.IsValidNodeName(r.Hostname)) throw Bad($"hostname '{Shown(r.Hostname)}' is not a valid node name");
+        if (!TargetSpec.IsValidNodeName(r.Hostname)) throw Bad($"hostname '{ShownText.Of(r.Hostname)}' is not a valid node name");
         Text("url", r.Url, MaxShortText * 8);
         if (!Uri.TryCreate(r.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
-            throw Bad($"url '{Shown(r.Url)}' is not an http(s) URL");
+            throw Bad($"url '{ShownText.Of(r.Url)}' is not an http(s) URL");
         if (r.TotalCores <= 0) throw Bad($"total_cores must be positive, got {r.TotalCores}");
         if (r.TotalRamBytes <= 0) throw Bad($"total_ram_bytes must be positive, got {r.TotalRamBytes}");
         Text("runner_version", r.RunnerVersion, MaxShortText);
         foreach (var (id, node) in r.NumaTopology ?? [])
         {
             if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
-                throw Bad($"numa_topology key '{Shown(id)}' is not a NUMA node number");
+                throw Bad($"numa_topology key '{ShownText.Of(id)}' is not a NUMA node number");
             if (node is null || node.Cores.Any(c => c < 0) || node.MemoryBytes < 0)
                 throw Bad($"numa_topology node {id} has a negative core id or size");
         }
@@ -63,12 +63,16 @@ public static class WireChecks
         Text("container_name", c.ContainerName, MaxShortText);
     }
 
-    /// <summary>Free text that must not hold a NUL (it would be cut, or refused, further on) and has a size bound.</summary>
-    public static void Text(string field, string? value, int maxBytes)
+    /// <summary>Free text that must not hold a NUL (a process's command line or environment would be cut there; other
+    /// readers refuse it) and has a size bound. Returns its size in bytes; <paramref name="label"/> prefixes the message
+    /// (a batch's <c>tasks[3]: </c>).</summary>
+    public static int Text(string field, string? value, int maxBytes, string label = "")
     {
-        if (value is null) return;
-        if (value.Contains('\0')) throw Bad($"{field} contains a NUL character");
-        if (System.Text.Encoding.UTF8.GetByteCount(value) > maxBytes) throw Bad($"{field} is longer than {maxBytes} bytes");
+        if (value is null) return 0;
+        if (value.Contains('\0')) throw Bad($"{label}{field} contains a NUL character");
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(value);
+        if (bytes > maxBytes) throw Bad($"{label}{field} is {bytes} bytes long; at most {maxBytes} are allowed");
+        return bytes;
     }
 
     private static void Gpus(List<GpuInfo>? gpus)
@@ -92,9 +96,6 @@ public static class WireChecks
     {
         if (value is { } v && !double.IsFinite(v)) throw Bad($"{field} must be a finite number, got {v}");
     }
-
-    private static string Shown(string? text) =>
-        text is null ? "" : Runner.Execution.MountSpec.Printable(text.Length > 80 ? text[..80] + "…" : text);
 
     private static ApiException Bad(string detail) => ApiException.BadRequest(detail);
 }

@@ -205,7 +205,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         EnvironmentNames.IsValid(env) ? env! : throw ApiException.BadRequest(InvalidName(env));
 
     private static string InvalidName(string? env) =>
-        $"'{Runner.Execution.MountSpec.Printable(env is { Length: > 80 } ? env[..80] + "…" : env ?? "")}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
+        $"'{ShownText.Of(env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
 
     /// <summary>Engine failures become answers that name the engine's own message.</summary>
     private static async Task<T> Docker<T>(Func<Task<T>> call)

@@ -29,13 +29,8 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     public ContainerRequest CheckTask(SubmitRequest r, string label)
     {
         if (r.TaskType != "command")
-            throw Bad(label, $"task_type '{Printable(r.TaskType)}' is not supported here; use 'command'");
-        if (string.IsNullOrWhiteSpace(r.Command)) throw Bad(label, "command is empty");
-        var total = Text(label, "command", r.Command, RequestLimits.MaxCommandBytes, allowNewlines: true);
-        total += Name(label, r.Name);
-        total += Arguments(label, r.Arguments);
-        total += EnvVars(label, r.EnvVars);
-        total += Parameters(label, r.Parameters);
+            throw Bad(label, $"task_type '{ShownText.Of(r.TaskType)}' is not supported here; use 'command'");
+        var total = TextFields(label, r.Command, r.Name, r.Arguments, r.EnvVars, r.Parameters);
         if (r.Targets is { Count: > RequestLimits.MaxTargets } targets)
             throw Bad(label, $"targets lists {targets.Count} targets; at most {RequestLimits.MaxTargets} are allowed");
         if (r.RequiredGpus is { } gpuLists)
@@ -57,10 +52,8 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         var total = Name("", r.Name);
         if (r.RequiredGpus is { } gpus) GpuIds("", gpus);
         if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
-            throw Bad("", $"target_hostname '{Printable(node)}' is not a valid node name");
+            throw Bad("", $"target_hostname '{ShownText.Of(node)}' is not a valid node name");
         if (r.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
-        if (r.SshPublicKey is { } key && Encoding.UTF8.GetByteCount(key) > RequestLimits.MaxSshPublicKeyBytes)
-            throw Bad("", $"ssh_public_key is longer than {RequestLimits.MaxSshPublicKeyBytes} bytes");
         WireChecks.Text("ssh_public_key", r.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
         return Container("", r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
     }
@@ -74,19 +67,15 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (t.TaskId <= 0) throw Bad("", "task_id must be a positive task id");
         if (t.BatchId is <= 0) throw Bad("", "batch_id must be a positive id when given");
         var vps = t.TaskType == "vps";
-        if (!vps && t.TaskType != "command") throw Bad("", $"task_type '{Printable(t.TaskType)}' is neither command nor vps");
-        if (string.IsNullOrWhiteSpace(t.Command)) throw Bad("", "command is empty");
-        var total = Text("", "command", t.Command, RequestLimits.MaxCommandBytes, allowNewlines: true) + Name("", t.Name) +
-                    Arguments("", t.Arguments) + EnvVars("", t.EnvVars) + Parameters("", t.Parameters);
+        if (!vps && t.TaskType != "command") throw Bad("", $"task_type '{ShownText.Of(t.TaskType)}' is neither command nor vps");
+        var total = TextFields("", t.Command, t.Name, t.Arguments, t.EnvVars, t.Parameters);
         if (t.RequiredCores < 0) throw Bad("", $"required_cores must be 0 or more, got {t.RequiredCores}");
         if (t.RequiredMemoryBytes is { } mem && mem < 6L << 20) throw Bad("", $"required_memory_bytes {mem} is below Docker's minimum of 6 MiB");
         if (t.PidsLimit is < SettingsLoader.MinPidsLimit) throw Bad("", $"pids_limit must be {SettingsLoader.MinPidsLimit} or more, got {t.PidsLimit}");
         if (t.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
         GpuIds("", t.RequiredGpus);
-        if (t.Environment is { } env && !EnvironmentNames.IsValid(env))
-            throw Bad("", $"container_name '{Printable(env)}' is not a valid environment name");
-        foreach (var image in new[] { t.Image, t.DockerImageName })
-            if (image is not null && ImageReference.Why(image) is { } why) throw Bad("", $"image: {Printable(why)}");
+        EnvironmentAndImage("", t.Environment, t.Image);
+        EnvironmentAndImage("", null, t.DockerImageName);
         if (t.AdditionalMounts is null || t.AdditionalMounts.Count > RequestLimits.MaxMounts)
             throw Bad("", $"additional_mounts must be a list of at most {RequestLimits.MaxMounts} mounts");
         foreach (var m in t.AdditionalMounts)
@@ -97,7 +86,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (total > RequestLimits.MaxTaskBytes)
             throw Bad("", $"the task weighs {total} bytes; at most {RequestLimits.MaxTaskBytes} are allowed");
         if (vps && t.SshKeyMode is not ("upload" or "generate" or "disabled"))
-            throw Bad("", $"ssh_key_mode '{Printable(t.SshKeyMode)}' is not one of upload, generate, disabled");
+            throw Bad("", $"ssh_key_mode '{ShownText.Of(t.SshKeyMode)}' is not one of upload, generate, disabled");
         WireChecks.Text("ssh_public_key", t.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
     }
 
@@ -113,7 +102,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     /// <summary>A one-shot command (an environment's exec): a shell line or an argument vector, within the task limits.</summary>
     public static void CheckCommandLine(string? command, List<string>? arguments)
     {
-        if (command is not null) Text("", "command", command, RequestLimits.MaxCommandBytes, allowNewlines: true);
+        WireChecks.Text("command", command, RequestLimits.MaxCommandBytes);
         Arguments("", arguments);
     }
 
@@ -122,7 +111,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     public static void CheckImage(string field, string? image)
     {
         if (image is null) return;
-        if (ImageReference.Why(image) is { } why) throw ApiException.BadRequest($"{field}: {Printable(why)}");
+        if (ImageReference.Why(image) is { } why) throw ApiException.BadRequest($"{field}: {ShownText.Of(why)}");
     }
 
     private ContainerRequest Container(string label, int? requiredCores, long? memory, int? pidsLimit, List<string>? mounts,
@@ -137,9 +126,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         var pids = pidsLimit ?? settings.DefaultPidsLimit;
         if (pids < SettingsLoader.MinPidsLimit || pids > settings.MaxPidsLimit)
             throw Bad(label, $"pids_limit must be from {SettingsLoader.MinPidsLimit} to {settings.MaxPidsLimit} (setting max_pids_limit), got {pids}");
-        if (environment is { } env && !EnvironmentNames.IsValid(env))
-            throw Bad(label, $"container_name '{Printable(env)}' is not a valid environment name (lowercase letters and digits joined by '.', '_' or '-')");
-        if (image is not null && ImageReference.Why(image) is { } why) throw Bad(label, $"registry_image: {Printable(why)}");
+        EnvironmentAndImage(label, environment, image);
 
         var list = mounts ?? [];
         if (list.Count > RequestLimits.MaxMounts)
@@ -153,11 +140,26 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         return new ContainerRequest(cores, memory, pids, list);
     }
 
+    /// <summary>The free-text fields of a task, each within its limit; returns their size together.</summary>
+    private static int TextFields(string label, string command, string? name, List<string>? arguments,
+        Dictionary<string, string>? env, Dictionary<string, string>? parameters)
+    {
+        if (string.IsNullOrWhiteSpace(command)) throw Bad(label, "command is empty");
+        return WireChecks.Text("command", command, RequestLimits.MaxCommandBytes, label) + Name(label, name) +
+               Arguments(label, arguments) + EnvVars(label, env) + Parameters(label, parameters);
+    }
+
     private static int Name(string label, string? name)
     {
-        if (name is null) return 0;
-        if (name.Any(char.IsControl)) throw Bad(label, $"name '{Printable(name)}' contains a control character");
-        return Size(label, "name", name, RequestLimits.MaxNameBytes);
+        if (name is not null && name.Any(char.IsControl)) throw Bad(label, $"name '{ShownText.Of(name)}' contains a control character");
+        return WireChecks.Text("name", name, RequestLimits.MaxNameBytes, label);
+    }
+
+    private static void EnvironmentAndImage(string label, string? environment, string? image)
+    {
+        if (environment is { } env && !EnvironmentNames.IsValid(env))
+            throw Bad(label, $"container_name '{ShownText.Of(env)}' is not a valid environment name (lowercase letters and digits joined by '.', '_' or '-')");
+        if (image is not null && ImageReference.Why(image) is { } why) throw Bad(label, $"registry_image: {ShownText.Of(why)}");
     }
 
     private static int Arguments(string label, List<string>? arguments)
@@ -167,7 +169,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
             throw Bad(label, $"arguments has {arguments.Count} items; at most {RequestLimits.MaxArguments} are allowed");
         var total = 0;
         for (var i = 0; i < arguments.Count; i++)
-            total += Text(label, $"arguments[{i}]", arguments[i] ?? throw Bad(label, $"arguments[{i}] is null"), RequestLimits.MaxArgumentsBytes, allowNewlines: true);
+            total += WireChecks.Text($"arguments[{i}]", arguments[i] ?? throw Bad(label, $"arguments[{i}] is null"), RequestLimits.MaxArgumentsBytes, label);
         if (total > RequestLimits.MaxArgumentsBytes)
             throw Bad(label, $"arguments weigh {total} bytes together; at most {RequestLimits.MaxArgumentsBytes} are allowed");
         return total;
@@ -193,9 +195,9 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         var total = 0;
         foreach (var (name, value) in map)
         {
-            if (whyBadName(name) is { } why) throw Bad(label, $"{field} name '{Printable(name)}' {why}");
+            if (whyBadName(name) is { } why) throw Bad(label, $"{field} name '{ShownText.Of(name)}' {why}");
             total += Encoding.UTF8.GetByteCount(name);
-            total += Text(label, $"{field} value of {name}", value ?? throw Bad(label, $"{field} value of {name} is null"), maxBytes, allowNewlines: true);
+            total += WireChecks.Text($"{field} value of {name}", value ?? throw Bad(label, $"{field} value of {name} is null"), maxBytes, label);
         }
         if (total > maxBytes) throw Bad(label, $"{field} weigh {total} bytes together; at most {maxBytes} are allowed");
         return total;
@@ -209,29 +211,10 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (ids.Distinct().Count() != ids.Count) throw Bad(label, "a GPU list names the same GPU twice");
     }
 
-    /// <summary>Free text that becomes part of a process's command line or environment: NUL would cut it there.</summary>
-    private static int Text(string label, string field, string value, int limit, bool allowNewlines)
-    {
-        foreach (var c in value)
-            if (c == '\0' || (!allowNewlines && char.IsControl(c)))
-                throw Bad(label, $"{field} contains a {(c == '\0' ? "NUL" : "control")} character, which no process can be given");
-        return Size(label, field, value, limit);
-    }
-
-    private static int Size(string label, string field, string value, int limit)
-    {
-        var bytes = Encoding.UTF8.GetByteCount(value);
-        if (bytes > limit) throw Bad(label, $"{field} is {bytes} bytes long; at most {limit} are allowed");
-        return bytes;
-    }
-
     /// <summary>A letter or '_', then letters, digits, '_', '.' or '-' (what shells and Docker pass on unchanged).</summary>
     public static bool IsEnvName(string? name) =>
         name is { Length: > 0 } && (char.IsAsciiLetter(name[0]) || name[0] == '_') &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
-
-    private static string Printable(string? text) =>
-        text is null ? "" : Runner.Execution.MountSpec.Printable(text.Length > 80 ? text[..80] + "…" : text);
 
     private static ApiException Bad(string label, string detail) => ApiException.BadRequest(label + detail);
 }

@@ -16,7 +16,7 @@ public sealed record MountSpec(string HostPath, string ContainerPath, bool ReadO
         }
         if (text is not null && text.Any(char.IsControl))
         {
-            error = $"mount '{Printable(text)}' contains a control character (NUL, newline, …)";
+            error = $"mount '{Web.ShownText.Of(text, int.MaxValue)}' contains a control character (NUL, newline, …)";
             return false;
         }
         var parts = (text ?? "").Split(':');
@@ -53,8 +53,4 @@ public sealed record MountSpec(string HostPath, string ContainerPath, bool ReadO
         mount = new MountSpec(parts[0].TrimEnd('/') is "" ? "/" : parts[0].TrimEnd('/'), parts[1].TrimEnd('/'), readOnly);
         return true;
     }
-
-    /// <summary>The text with control characters shown as escapes, for messages.</summary>
-    public static string Printable(string text) =>
-        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }

@@ -148,7 +148,7 @@ public sealed class SubmissionLimitsTests : IDisposable
         Assert.Contains("runtime state in /run", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", AdditionalMounts = ["/run:/r"] }, null)).Detail);
         Assert.Contains("pids_limit must be from 16", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", PidsLimit = 1 }, null)).Detail);
         Assert.Contains("registry_image", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RegistryImage = "../x" }, null)).Detail);
-        Assert.Contains("ssh_public_key is longer than", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = Big(20_000) }, null)).Detail);
+        Assert.Contains($"ssh_public_key is 20000 bytes long; at most {RequestLimits.MaxSshPublicKeyBytes} are allowed", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = Big(20_000) }, null)).Detail);
         Assert.Empty(_store.ListTasks(null, null, null, 10, 0));
 
         var vps = _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RequiredCores = 0 }, null);
