@@ -96,7 +96,6 @@ public static class ApiPipeline
     /// it does not know without checking their bytes.</summary>
     public static async Task<T> ReadJsonAsync<T>(this HttpRequest request, JsonTypeInfo<T> info)
     {
-        if (request.ContentLength == 0) throw ApiException.BadRequest("request body is empty; a JSON object is expected");
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
@@ -143,7 +142,6 @@ public static class ApiPipeline
     public static IResult Json<T>(T value, JsonTypeInfo<T> info, int status = 200) =>
         Results.Json(value, Relaxed(info), statusCode: status);
 
-    /// <summary>Raises this request's body limit above the server's default (for a large batch, say).</summary>
     /// <summary>A JSON array written item by item as <paramref name="items"/> yields them, flushed every 64 KiB, so a long
     /// listing of large items costs the server one item's memory, not the whole answer's.</summary>
     public static IResult JsonArray<T>(IEnumerable<T> items, JsonTypeInfo<T> info) => new JsonArrayResult<T>(items, Relaxed(info));

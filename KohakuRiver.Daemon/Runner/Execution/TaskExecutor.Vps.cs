@@ -145,15 +145,9 @@ public sealed partial class TaskExecutor
                 await FinishAsync(run, RiverTaskStatus.Killed, null, $"VPS ended: {RemovedOutside}").ConfigureAwait(false);
                 return;
             }
-            var why = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false);
-            if (why == "oom")
+            if (await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) is { } ended)
             {
-                await FinishAsync(run, RiverTaskStatus.KilledOom, exit, $"VPS ended: {OutOfMemory}").ConfigureAwait(false);
-                return;
-            }
-            if (why is not null)
-            {
-                await FinishAsync(run, RiverTaskStatus.Killed, exit, $"VPS ended: {why}").ConfigureAwait(false);
+                await FinishAsync(run, ended.Status, exit, $"VPS ended: {ended.Message}").ConfigureAwait(false);
                 return;
             }
             var own = exit == 127 ? "sshd could not be started (see the container's log)" : $"its container stopped (exit code {exit})";

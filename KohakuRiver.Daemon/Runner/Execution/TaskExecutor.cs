@@ -338,15 +338,7 @@ public sealed partial class TaskExecutor : IDisposable
         else if (inspect is null) { status = RiverTaskStatus.Killed; message = RemovedOutside; }
         else if (inspect.State?.OOMKilled == true) { status = RiverTaskStatus.KilledOom; message = OutOfMemory; }
         else if (exitCode == 0) status = RiverTaskStatus.Completed;
-        else
-        {
-            (status, message) = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) switch
-            {
-                "oom" => (RiverTaskStatus.KilledOom, OutOfMemory),
-                { } outside => (RiverTaskStatus.Killed, outside),
-                null => (RiverTaskStatus.Failed, $"exited with code {exitCode}"),
-            };
-        }
+        else (status, message) = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) ?? (RiverTaskStatus.Failed, $"exited with code {exitCode}");
         await FinishAsync(run, status, exitCode, message).ConfigureAwait(false);
     }
 
@@ -354,14 +346,14 @@ public sealed partial class TaskExecutor : IDisposable
     private const string OutOfMemory = "killed by the kernel: out of memory (container memory limit reached)";
 
     /// <summary>
-    /// Why a container that exited with an error did, from what the engine recorded: "oom" when it was SIGKILLed
+    /// Why a container that exited with an error did, from what the engine recorded: killed_oom when it was SIGKILLed
     /// under a memory limit and the engine saw the kernel's OOM kill (containerd may deliver the OOM after the exit,
-    /// so the OOMKilled flag alone misses it: containerd#8180, #12260); a message when someone outside KohakuRiver had
+    /// so the OOMKilled flag alone misses it: containerd#8180, #12260); killed when someone outside KohakuRiver had
     /// the engine kill it (docker kill, docker stop: the engine records a <c>kill</c> event with the signal, and none
     /// for a process that dies of its own signal or the kernel's); null when it ended on its own. The engine logs
     /// either event only after the signal landed, so a death by signal (exit code above 128) waits up to 2 s for it.
     /// </summary>
-    private async Task<string?> WhyEndedAsync(string id, ContainerInspect inspect, CancellationToken ct)
+    private async Task<(RiverTaskStatus Status, string Message)?> WhyEndedAsync(string id, ContainerInspect inspect, CancellationToken ct)
     {
         var state = inspect.State!;
         var since = (state.StartedAtTime ?? DateTimeOffset.UtcNow.AddHours(-1)) - TimeSpan.FromSeconds(1);
@@ -371,11 +363,11 @@ public sealed partial class TaskExecutor : IDisposable
         if (seen?.Action == "oom")
         {
             _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", id);
-            return "oom";
+            return (RiverTaskStatus.KilledOom, OutOfMemory);
         }
         if (seen is null) return null;
         var signal = seen.Actor?.Attributes?.GetValueOrDefault("signal") is { Length: > 0 } s ? $"signal {s}" : "a signal";
-        return $"killed outside KohakuRiver: the Docker engine was asked to send it {signal} (docker kill or docker stop)";
+        return (RiverTaskStatus.Killed, $"killed outside KohakuRiver: the Docker engine was asked to send it {signal} (docker kill or docker stop)");
     }
 
     private async Task FinishAsync(Run run, RiverTaskStatus status, int? exitCode, string? message)
