@@ -49,6 +49,7 @@ public sealed class RealHost : IAsyncDisposable
         var settings = new DaemonSettings
         {
             HostPort = 0,
+            SshProxyPort = 0,
             HostBindAddress = "127.0.0.1",
             HostAddress = "127.0.0.1",
             DataDir = Path.Combine(root, "data"),

@@ -42,11 +42,14 @@ public sealed class ModuleRunspace : IDisposable
     {
         var state = InitialSessionState.CreateDefault2();
         state.ImportPSModule(ManifestPath);
-        Runspace = RunspaceFactory.CreateRunspace(state);
+        Runspace = RunspaceFactory.CreateRunspace(Host, state);
         Runspace.Open();
     }
 
     public Runspace Runspace { get; }
+
+    /// <summary>What PowerShell showed the user (-WhatIf lines, Out-Host) and how -Confirm prompts are answered.</summary>
+    public RecordingHost Host { get; } = new();
 
     /// <summary>The manifest in the module project's build output (the folder is the module's layout).</summary>
     public static string ManifestPath { get; } = Path.Combine(ModuleFolder, "KohakuRiver.psd1");
