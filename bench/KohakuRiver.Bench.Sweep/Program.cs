@@ -1,4 +1,5 @@
 using static KohakuRiver.Bench.Shared.BenchTools;
+using KohakuRiver.Bench.Shared;
 using System.Collections;
 using System.Collections.Specialized;
 using System.Diagnostics;
@@ -22,59 +23,25 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var points = IntArg("--points", 10_000);
 var runs = IntArg("--runs", 5);
 var useStub = args.Contains("--stub");
-var daemonDll = StringArg("--daemon") ?? Path.Combine(RepoRoot(), "KohakuRiver.Daemon", "bin", "Release", "net10.0", "kohakuriver-daemon.dll");
+var daemonDll = StringArg("--daemon") ?? BenchHost.DefaultDaemon;
 
-using var runnerStub = new StubServer(_ => (200, """{"message":"ok"}""", null));
-Process? daemon = null;
-string? root = null;
+BenchHost? daemon = null;
+StubServer? stubHost = null;
 Uri hostUri;
 string token;
 if (useStub)
 {
-    var stubHost = new StubServer(StubHostAnswer);
+    stubHost = new StubServer(StubHostAnswer);
     hostUri = stubHost.Uri;
     token = "stub";
     Console.WriteLine($"host: in-process stub at {hostUri} (accepts /api/batches, answers ids)");
 }
 else
 {
-    if (!File.Exists(daemonDll))
-    {
-        Console.Error.WriteLine($"daemon not built at {daemonDll}: dotnet build KohakuRiver.Daemon -c Release (or pass --stub)");
-        return 1;
-    }
-    root = Directory.CreateTempSubdirectory("kohakuriver-sweep-bench-").FullName;
-    var port = FreePort();
-    token = "bench-api-" + Guid.NewGuid().ToString("N");
-    var psi = new ProcessStartInfo("dotnet")
-    {
-        ArgumentList =
-        {
-            daemonDll, "host", "--host-port", port.ToString(), "--host-bind-address", "127.0.0.1",
-            "--data-dir", Path.Combine(root, "data"), "--shared-dir", Path.Combine(root, "shared"),
-            "--api-token", token, "--cluster-token", "bench-cluster", "--log-level", "Warning",
-            "--heartbeat-interval-seconds", "600",
-        },
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    };
-    daemon = Process.Start(psi)!;
-    daemon.OutputDataReceived += (_, _) => { };
-    daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("daemon: " + e.Data); };
-    daemon.BeginOutputReadLine();
-    daemon.BeginErrorReadLine();
-    hostUri = new Uri($"http://127.0.0.1:{port}/");
-    using var runnerSide = new RiverClient(hostUri, "bench-cluster");
-    await RetryAsync(() => runnerSide.RegisterAsync(new RegisterRequest
-    {
-        Hostname = "bench-node",
-        Url = runnerStub.Uri.ToString().TrimEnd('/'),
-        // One core: the host hands one task to the stub runner and queues the rest, so the host process does no
-        // work beyond accepting the batch while the client is measured.
-        TotalCores = 1,
-        TotalRamBytes = 1L << 40,
-    }));
-    Console.WriteLine($"host: kohakuriver-daemon host (pid {daemon.Id}) at {hostUri}, one registered node with a stub runner");
+    daemon = await BenchHost.StartAsync(daemonDll);
+    hostUri = daemon.Uri;
+    token = daemon.Token;
+    Console.WriteLine($"host: kohakuriver-daemon host (pid {daemon.Process.Id}) at {hostUri}, one registered node with a stub runner");
 }
 
 try
@@ -149,20 +116,15 @@ try
                       $"committed {gc.TotalCommittedBytes / 1048576.0:0.0} MiB");
     if (daemon is not null)
     {
-        daemon.Refresh();
-        Console.WriteLine($"host process: working set {daemon.WorkingSet64 / 1048576.0:0.0} MiB (not counted as client)");
+        daemon.Process.Refresh();
+        Console.WriteLine($"host process: working set {daemon.Process.WorkingSet64 / 1048576.0:0.0} MiB (not counted as client)");
     }
     return sorted[^1] < 3 && self.PeakWorkingSet64 < 200_000_000 ? 0 : 2;
 }
 finally
 {
-    if (daemon is { HasExited: false })
-    {
-        daemon.Kill(entireProcessTree: true);
-        await daemon.WaitForExitAsync();
-    }
-    if (root is not null)
-        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    if (daemon is not null) await daemon.DisposeAsync();
+    stubHost?.Dispose();
 }
 
 static (int, string, string?) StubHostAnswer(HttpListenerRequest request)
@@ -177,68 +139,10 @@ static (int, string, string?) StubHostAnswer(HttpListenerRequest request)
     return (202, $$"""{"message":"{{count}} task(s) accepted","batch_id":"{{first}}","task_ids":[{{ids}}],"failed_targets":[]}""", null);
 }
 
-static async Task RetryAsync(Func<Task> call)
-{
-    var deadline = DateTime.UtcNow.AddSeconds(30);
-    while (true)
-    {
-        try
-        {
-            await call();
-            return;
-        }
-        catch (RiverApiException) when (DateTime.UtcNow < deadline)
-        {
-            // The host process is still starting.
-            await Task.Delay(100);
-        }
-    }
-}
-
 int IntArg(string name, int fallback) => StringArg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
 string? StringArg(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-/// <summary>A tiny HTTP server on a free loopback port answering every request through a function.</summary>
-sealed class StubServer : IDisposable
-{
-    private readonly HttpListener _listener = new();
-
-    public StubServer(Func<HttpListenerRequest, (int Status, string Body, string? ContentType)> answer)
-    {
-        var port = FreePort();
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Uri.ToString());
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await _listener.GetContextAsync();
-                }
-                catch (Exception) when (!_listener.IsListening)
-                {
-                    return;
-                }
-                var (status, body, type) = answer(ctx.Request);
-                var bytes = Encoding.UTF8.GetBytes(body);
-                ctx.Response.StatusCode = status;
-                ctx.Response.ContentType = type ?? "application/json";
-                ctx.Response.ContentLength64 = bytes.Length;
-                await ctx.Response.OutputStream.WriteAsync(bytes);
-                ctx.Response.Close();
-            }
-        });
-    }
-
-    public Uri Uri { get; }
-
-    public void Dispose() => _listener.Close();
 }
