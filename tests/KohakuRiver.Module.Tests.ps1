@@ -2,24 +2,29 @@
 # Pester 5 tests of the KohakuRiver module's main flows. build.ps1 -Task Pester runs them against out/KohakuRiver/
 # (or $env:KOHAKURIVER_MODULE). The "one-machine cluster" part starts `kohakuriver-daemon standalone` and runs real
 # tasks, so it needs the built daemon, a Docker engine and the kohakuriver/busybox:base image (.ci/setup); without
-# them it is skipped.
+# them it is skipped, except in CI (KOHAKURIVER_REQUIRE_DOCKER=1), where anything missing fails the run.
 
 BeforeDiscovery {
     $repo = Split-Path -Parent $PSScriptRoot
     $configuration = if ($env:KOHAKURIVER_CONFIGURATION) { $env:KOHAKURIVER_CONFIGURATION } else { 'Release' }
     $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
-    $dockerReady = $false
-    if ((Get-Command docker -ErrorAction Ignore) -and (Test-Path $daemonDll)) {
+    # What the cluster blocks need, and what a VPS needs on top (the sshd image, an ssh client to log in with).
+    $missing = @(); $missingForVps = @()
+    if (-not (Test-Path $daemonDll)) { $missing += "the daemon ($daemonDll; build first)" }
+    if (-not (Get-Command docker -ErrorAction Ignore)) { $missing += 'the docker client' }
+    else {
         docker image inspect kohakuriver/busybox:base *> $null
-        $dockerReady = $LASTEXITCODE -eq 0
-    }
-    $script:canRunCluster = $dockerReady
-    # A VPS needs the sshd image (.ci/setup builds it) and an ssh client to log in with.
-    $script:canRunVps = $false
-    if ($dockerReady -and (Get-Command ssh -ErrorAction Ignore)) {
+        if ($LASTEXITCODE -ne 0) { $missing += 'the image kohakuriver/busybox:base (bash .ci/setup builds it; is the Docker engine running?)' }
         docker image inspect kohakuriver/sshd:base *> $null
-        $script:canRunVps = $LASTEXITCODE -eq 0
+        if ($LASTEXITCODE -ne 0) { $missingForVps += 'the image kohakuriver/sshd:base (bash .ci/setup builds it)' }
     }
+    if (-not (Get-Command ssh -ErrorAction Ignore)) { $missingForVps += 'an ssh client' }
+    # CI (KOHAKURIVER_REQUIRE_DOCKER=1) runs every block: there a missing piece fails the run instead of skipping.
+    if (($missing + $missingForVps) -and $env:KOHAKURIVER_REQUIRE_DOCKER -eq '1') {
+        throw "KOHAKURIVER_REQUIRE_DOCKER=1 but the cluster tests cannot run without: $(($missing + $missingForVps) -join '; ')"
+    }
+    $script:canRunCluster = $missing.Count -eq 0
+    $script:canRunVps = $missing.Count -eq 0 -and $missingForVps.Count -eq 0
 }
 
 BeforeAll {
@@ -40,12 +45,43 @@ BeforeAll {
         try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
     }
 
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60, [string] $What = 'condition') {
+    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60, [string] $What = 'condition', $Daemon) {
         $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
         while (-not (& $Condition)) {
+            if ($Daemon -and $Daemon.Process.HasExited) {
+                $log = Get-Content -LiteralPath $Daemon.ErrorLog -TotalCount 5 -ErrorAction Ignore
+                throw "the daemon exited with $($Daemon.Process.ExitCode) while waiting for $What; its stderr begins:`n$($log -join "`n")"
+            }
             if ([DateTime]::UtcNow -gt $deadline) { throw "timed out after $Seconds s waiting for $What" }
             Start-Sleep -Milliseconds 200
         }
+    }
+
+    # A one-machine cluster of its own: every port it listens on is a free one (the SSH proxy's too: its default, 8002,
+    # belongs to whatever else runs here, such as bash .ci/standalone), its state under the scratch folder.
+    # Returns once the host answers and the node is online; the session is connected to it.
+    function Start-RiverDaemon([string] $Name, [string] $NodeName, [string[]] $Setting = @()) {
+        $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
+        $dir = Join-Path $script:scratch $Name
+        $daemon = [pscustomobject]@{
+            HostPort = Get-FreePort; ProxyPort = Get-FreePort; Token = 'pester-' + [guid]::NewGuid().ToString('N')
+            Process = $null; ErrorLog = "$dir.err"
+        }
+        $arguments = @(
+            $daemonDll, 'standalone', '--host-port', $daemon.HostPort, '--runner-port', (Get-FreePort),
+            '--ssh-proxy-port', $daemon.ProxyPort, '--host-bind-address', '127.0.0.1', '--data-dir', "$dir/data",
+            '--shared-dir', "$dir/shared", '--local-temp-dir', "$dir/local", '--runner-hostname', $NodeName,
+            '--api-token', $daemon.Token, '--cluster-token', 'pester-cluster', '--log-level', 'Warning') + $Setting
+        $daemon.Process = Start-Process -FilePath dotnet -ArgumentList $arguments -PassThru `
+            -RedirectStandardOutput "$dir.out" -RedirectStandardError $daemon.ErrorLog
+        # Connection failures are terminating errors (nothing later could succeed), hence try/catch while it starts.
+        Wait-Until -Daemon $daemon -What "the host of $Name to answer" {
+            try { Connect-RiverCluster -Uri "127.0.0.1:$($daemon.HostPort)" -Token $daemon.Token | Out-Null; $true } catch { $false }
+        }
+        Wait-Until -Daemon $daemon -What "the node of $Name to be online" {
+            try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
+        }
+        $daemon
     }
 }
 
@@ -88,7 +124,7 @@ Describe 'The module surface' {
         Get-RiverCluster -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'RiverNotConnected,*'
         $problems[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-        { Get-RiverHealth -ErrorAction Stop } | Should -Throw -ErrorId 'RiverNotConnected'
+        { Get-RiverHealth -ErrorAction Stop } | Should -Throw -ErrorId 'RiverNotConnected,*'
     }
 
     It 'says RiverConnectionFailed when the host does not answer' {
@@ -104,7 +140,7 @@ Describe 'The module surface' {
         { $task | Publish-RiverEnvironment -WhatIf -ErrorAction Stop } | Should -Not -Throw
         { [KohakuRiver.Core.Environments.RiverEnvironment]@{ Environment = 'py312' } | Stop-RiverEnvironment -WhatIf -ErrorAction Stop } |
             Should -Not -Throw
-        { Remove-RiverEnvironment -Name 'Not Valid' -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument'
+        { Remove-RiverEnvironment -Name 'Not Valid' -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument,*'
     }
 
     It 'checks New-RiverVps''s input and key before -WhatIf, and makes no key for -WhatIf' {
@@ -115,8 +151,8 @@ Describe 'The module surface' {
             New-RiverVps -WhatIf -ErrorVariable problems -ErrorAction SilentlyContinue
             $problems[0].FullyQualifiedErrorId | Should -BeLike 'RiverSshPublicKeyNotFound,*'
             $problems[0].ErrorDetails.RecommendedAction | Should -BeLike '*-GenerateKey*'
-            { New-RiverVps -Environment 'Bad Name' -NoSsh -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument'
-            { New-RiverVps -Target 'gpu-a:x' -NoSsh -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument'
+            { New-RiverVps -Environment 'Bad Name' -NoSsh -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument,*'
+            { New-RiverVps -Target 'gpu-a:x' -NoSsh -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'RiverInvalidArgument,*'
             New-RiverVps -GenerateKey -WhatIf | Should -BeNullOrEmpty
             Test-Path (Join-Path $env:HOME '.ssh') | Should -BeFalse
         }
@@ -129,7 +165,7 @@ Describe 'The module surface' {
         $oldPath = $env:PATH
         $env:PATH = Join-Path $script:scratch 'no-programs-here'
         try {
-            { Connect-RiverVps -TaskId 7205759403792793601 } | Should -Throw -ErrorId 'RiverSshClientNotFound'
+            { Connect-RiverVps -TaskId 7205759403792793601 } | Should -Throw -ErrorId 'RiverSshClientNotFound,*'
         }
         finally {
             $env:PATH = $oldPath
@@ -156,29 +192,13 @@ Describe 'The module surface' {
 
 Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
     BeforeAll {
-        $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
-        $script:hostPort = Get-FreePort
-        $runnerPort = Get-FreePort
-        $script:token = 'pester-' + [guid]::NewGuid().ToString('N')
-        $dir = Join-Path $script:scratch 'cluster'
-        $arguments = @(
-            $daemonDll, 'standalone', '--host-port', $script:hostPort, '--runner-port', $runnerPort,
-            '--host-bind-address', '127.0.0.1', '--data-dir', "$dir/data", '--shared-dir', "$dir/shared",
-            '--local-temp-dir', "$dir/local", '--runner-hostname', 'pester-node', '--api-token', $script:token,
-            '--cluster-token', 'pester-cluster', '--task-network', 'none', '--log-level', 'Warning')
-        $script:daemon = Start-Process -FilePath dotnet -ArgumentList $arguments -PassThru `
-            -RedirectStandardOutput "$script:scratch/daemon.out" -RedirectStandardError "$script:scratch/daemon.err"
-        # Connection failures are terminating errors (nothing later could succeed), hence try/catch while it starts.
-        Wait-Until -What 'the host to answer' {
-            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token $script:token | Out-Null; $true } catch { $false }
-        }
-        Wait-Until -What 'the node to be online' {
-            try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
-        }
+        $script:daemon = Start-RiverDaemon -Name 'cluster' -NodeName 'pester-node' -Setting '--task-network', 'none'
+        $script:hostPort = $script:daemon.HostPort
+        $script:token = $script:daemon.Token
     }
 
     AfterAll {
-        if ($script:daemon -and -not $script:daemon.HasExited) { Stop-Process -Id $script:daemon.Id -Force }
+        if ($script:daemon -and -not $script:daemon.Process.HasExited) { Stop-Process -Id $script:daemon.Process.Id -Force }
     }
 
     It 'shows the cluster, its node and its health' {
@@ -221,7 +241,8 @@ Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
 
     It 'keeps stderr apart and follows output until the task ends' {
         $task = Submit-RiverTask 'echo out; echo err >&2; for i in 1 2 3; do echo line $i; sleep 0.3; done'
-        $lines = Receive-RiverTaskOutput -TaskId $task.TaskId -Wait -ErrorVariable stderr 2>$null
+        # -ErrorAction Continue: the stderr lines are collected whatever the caller's preference (the runner's is Stop).
+        $lines = Receive-RiverTaskOutput -TaskId $task.TaskId -Wait -ErrorVariable stderr -ErrorAction Continue 2>$null
         $lines | Should -Be @('out', 'line 1', 'line 2', 'line 3')
         $stderr[0].Exception.Message | Should -Be 'err'
         $stderr[0].CategoryInfo.Category | Should -Be 'FromStdErr'
@@ -272,7 +293,7 @@ Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
         $failed.Stdout | Should -Be "out`n"
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'RiverEnvironmentCommandFailed,*'
         $problems[0].Exception.Message | Should -BeLike '*exited with 3*why*'
-        { Invoke-RiverEnvironmentCommand -Name $envName 'exit 1' -ErrorAction Stop } | Should -Throw -ErrorId 'RiverEnvironmentCommandFailed'
+        { Invoke-RiverEnvironmentCommand -Name $envName 'exit 1' -ErrorAction Stop } | Should -Throw -ErrorId 'RiverEnvironmentCommandFailed,*'
 
         $published = Get-RiverEnvironment $envName | Publish-RiverEnvironment -Confirm:$false
         $published.Environment | Should -Be $envName
@@ -315,45 +336,29 @@ Import-Module '$($modulePath -replace "'", "''")'
 (Get-RiverCluster).Source
 (Get-RiverHealth).OnlineNodes
 "@
-        $answer = & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command $child
+        # pwsh by name: when pwsh is the .NET global tool, this process's own path is dotnet.
+        $answer = & pwsh -NoProfile -NonInteractive -Command $child
         $answer | Should -Be @('ConfigFile', '1')
     }
 }
 
 Describe 'VPS against a one-machine cluster' -Skip:(-not $canRunVps) {
     BeforeAll {
-        # Its own daemon: a VPS publishes sshd's port, which needs the bridge network, and the SSH proxy on a free port.
-        $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
-        $script:vpsHostPort = Get-FreePort
-        $script:proxyPort = Get-FreePort
-        $runnerPort = Get-FreePort
-        $script:vpsToken = 'pester-' + [guid]::NewGuid().ToString('N')
-        $dir = Join-Path $script:scratch 'vps-cluster'
-        $arguments = @(
-            $daemonDll, 'standalone', '--host-port', $script:vpsHostPort, '--runner-port', $runnerPort,
-            '--host-bind-address', '127.0.0.1', '--ssh-proxy-port', $script:proxyPort, '--data-dir', "$dir/data",
-            '--shared-dir', "$dir/shared", '--local-temp-dir', "$dir/local", '--runner-hostname', 'pester-vps-node',
-            '--api-token', $script:vpsToken, '--cluster-token', 'pester-cluster', '--log-level', 'Warning')
-        $script:vpsDaemon = Start-Process -FilePath dotnet -ArgumentList $arguments -PassThru `
-            -RedirectStandardOutput "$script:scratch/vps-daemon.out" -RedirectStandardError "$script:scratch/vps-daemon.err"
-
         # Keys, known_hosts and the token file go under a home of the test's own.
         $script:oldHome = $env:HOME
         $env:HOME = Join-Path $script:scratch 'vps-home'
         New-Item -ItemType Directory -Path $env:HOME -Force | Out-Null
-        $env:KOHAKURIVER_SSH_PROXY_PORT = "$($script:proxyPort)"
 
-        Wait-Until -What 'the VPS host to answer' {
-            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:vpsHostPort)" -Token $script:vpsToken | Out-Null; $true } catch { $false }
-        }
-        Wait-Until -What 'the VPS node to be online' {
-            try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
-        }
+        # Its own daemon: a VPS publishes sshd's port, which needs the bridge network (the default).
+        $script:vpsDaemon = Start-RiverDaemon -Name 'vps-cluster' -NodeName 'pester-vps-node'
+        $script:vpsHostPort = $script:vpsDaemon.HostPort
+        $script:vpsToken = $script:vpsDaemon.Token
+        $env:KOHAKURIVER_SSH_PROXY_PORT = "$($script:vpsDaemon.ProxyPort)"
     }
 
     AfterAll {
         Get-RiverVps -Active -ErrorAction Ignore | Stop-RiverVps -Confirm:$false -ErrorAction Ignore
-        if ($script:vpsDaemon -and -not $script:vpsDaemon.HasExited) { Stop-Process -Id $script:vpsDaemon.Id -Force }
+        if ($script:vpsDaemon -and -not $script:vpsDaemon.Process.HasExited) { Stop-Process -Id $script:vpsDaemon.Process.Id -Force }
         $env:HOME = $script:oldHome
         Remove-Item Env:KOHAKURIVER_SSH_PROXY_PORT -ErrorAction Ignore
     }
