@@ -2,29 +2,13 @@
 # Pester 5 tests of the KohakuRiver module's main flows. build.ps1 -Task Pester runs them against out/KohakuRiver/
 # (or $env:KOHAKURIVER_MODULE). The "one-machine cluster" part starts `kohakuriver-daemon standalone` and runs real
 # tasks, so it needs the built daemon, a Docker engine and the kohakuriver/busybox:base image (.ci/setup); without
-# them it is skipped, except in CI (KOHAKURIVER_REQUIRE_DOCKER=1), where anything missing fails the run.
+# them it is skipped, except in CI (KOHAKURIVER_REQUIRE_DOCKER=1), where anything missing fails the run
+# (tests/TestCluster.ps1).
 
 BeforeDiscovery {
-    $repo = Split-Path -Parent $PSScriptRoot
-    $configuration = if ($env:KOHAKURIVER_CONFIGURATION) { $env:KOHAKURIVER_CONFIGURATION } else { 'Release' }
-    $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
-    # What the cluster blocks need, and what a VPS needs on top (the sshd image, an ssh client to log in with).
-    $missing = @(); $missingForVps = @()
-    if (-not (Test-Path $daemonDll)) { $missing += "the daemon ($daemonDll; build first)" }
-    if (-not (Get-Command docker -ErrorAction Ignore)) { $missing += 'the docker client' }
-    else {
-        docker image inspect kohakuriver/busybox:base *> $null
-        if ($LASTEXITCODE -ne 0) { $missing += 'the image kohakuriver/busybox:base (bash .ci/setup builds it; is the Docker engine running?)' }
-        docker image inspect kohakuriver/sshd:base *> $null
-        if ($LASTEXITCODE -ne 0) { $missingForVps += 'the image kohakuriver/sshd:base (bash .ci/setup builds it)' }
-    }
-    if (-not (Get-Command ssh -ErrorAction Ignore)) { $missingForVps += 'an ssh client' }
-    # CI (KOHAKURIVER_REQUIRE_DOCKER=1) runs every block: there a missing piece fails the run instead of skipping.
-    if (($missing + $missingForVps) -and $env:KOHAKURIVER_REQUIRE_DOCKER -eq '1') {
-        throw "KOHAKURIVER_REQUIRE_DOCKER=1 but the cluster tests cannot run without: $(($missing + $missingForVps) -join '; ')"
-    }
-    $script:canRunCluster = $missing.Count -eq 0
-    $script:canRunVps = $missing.Count -eq 0 -and $missingForVps.Count -eq 0
+    . (Join-Path $PSScriptRoot 'TestCluster.ps1')
+    $script:canRunCluster = Test-ClusterPrerequisite
+    $script:canRunVps = Test-ClusterPrerequisite -Vps
 }
 
 BeforeAll {
@@ -39,50 +23,7 @@ BeforeAll {
     $env:KOHAKURIVER_CLIENT_CONFIG = Join-Path $script:scratch 'client.json'
     Remove-Item Env:KOHAKURIVER_HOST, Env:KOHAKURIVER_TOKEN -ErrorAction Ignore
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
-
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60, [string] $What = 'condition', $Daemon) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-        while (-not (& $Condition)) {
-            if ($Daemon -and $Daemon.Process.HasExited) {
-                $log = Get-Content -LiteralPath $Daemon.ErrorLog -TotalCount 5 -ErrorAction Ignore
-                throw "the daemon exited with $($Daemon.Process.ExitCode) while waiting for $What; its stderr begins:`n$($log -join "`n")"
-            }
-            if ([DateTime]::UtcNow -gt $deadline) { throw "timed out after $Seconds s waiting for $What" }
-            Start-Sleep -Milliseconds 200
-        }
-    }
-
-    # A one-machine cluster of its own: every port it listens on is a free one (the SSH proxy's too: its default, 8002,
-    # belongs to whatever else runs here, such as bash .ci/standalone), its state under the scratch folder.
-    # Returns once the host answers and the node is online; the session is connected to it.
-    function Start-RiverDaemon([string] $Name, [string] $NodeName, [string[]] $Setting = @()) {
-        $daemonDll = Join-Path $repo "KohakuRiver.Daemon/bin/$configuration/net10.0/kohakuriver-daemon.dll"
-        $dir = Join-Path $script:scratch $Name
-        $daemon = [pscustomobject]@{
-            HostPort = Get-FreePort; ProxyPort = Get-FreePort; Token = 'pester-' + [guid]::NewGuid().ToString('N')
-            Process = $null; ErrorLog = "$dir.err"
-        }
-        $arguments = @(
-            $daemonDll, 'standalone', '--host-port', $daemon.HostPort, '--runner-port', (Get-FreePort),
-            '--ssh-proxy-port', $daemon.ProxyPort, '--host-bind-address', '127.0.0.1', '--data-dir', "$dir/data",
-            '--shared-dir', "$dir/shared", '--local-temp-dir', "$dir/local", '--runner-hostname', $NodeName,
-            '--api-token', $daemon.Token, '--cluster-token', 'pester-cluster', '--log-level', 'Warning') + $Setting
-        $daemon.Process = Start-Process -FilePath dotnet -ArgumentList $arguments -PassThru `
-            -RedirectStandardOutput "$dir.out" -RedirectStandardError $daemon.ErrorLog
-        # Connection failures are terminating errors (nothing later could succeed), hence try/catch while it starts.
-        Wait-Until -Daemon $daemon -What "the host of $Name to answer" {
-            try { Connect-RiverCluster -Uri "127.0.0.1:$($daemon.HostPort)" -Token $daemon.Token | Out-Null; $true } catch { $false }
-        }
-        Wait-Until -Daemon $daemon -What "the node of $Name to be online" {
-            try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
-        }
-        $daemon
-    }
+    . (Join-Path $PSScriptRoot 'TestCluster.ps1')
 }
 
 AfterAll {
@@ -192,13 +133,13 @@ Describe 'The module surface' {
 
 Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
     BeforeAll {
-        $script:daemon = Start-RiverDaemon -Name 'cluster' -NodeName 'pester-node' -Setting '--task-network', 'none'
+        $script:daemon = Start-RiverDaemon -Directory (Join-Path $script:scratch 'cluster') -NodeName 'pester-node' -Setting '--task-network', 'none'
         $script:hostPort = $script:daemon.HostPort
         $script:token = $script:daemon.Token
     }
 
     AfterAll {
-        if ($script:daemon -and -not $script:daemon.Process.HasExited) { Stop-Process -Id $script:daemon.Process.Id -Force }
+        Stop-RiverDaemon $script:daemon
     }
 
     It 'shows the cluster, its node and its health' {
@@ -350,7 +291,7 @@ Describe 'VPS against a one-machine cluster' -Skip:(-not $canRunVps) {
         New-Item -ItemType Directory -Path $env:HOME -Force | Out-Null
 
         # Its own daemon: a VPS publishes sshd's port, which needs the bridge network (the default).
-        $script:vpsDaemon = Start-RiverDaemon -Name 'vps-cluster' -NodeName 'pester-vps-node'
+        $script:vpsDaemon = Start-RiverDaemon -Directory (Join-Path $script:scratch 'vps-cluster') -NodeName 'pester-vps-node'
         $script:vpsHostPort = $script:vpsDaemon.HostPort
         $script:vpsToken = $script:vpsDaemon.Token
         $env:KOHAKURIVER_SSH_PROXY_PORT = "$($script:vpsDaemon.ProxyPort)"
@@ -358,7 +299,7 @@ Describe 'VPS against a one-machine cluster' -Skip:(-not $canRunVps) {
 
     AfterAll {
         Get-RiverVps -Active -ErrorAction Ignore | Stop-RiverVps -Confirm:$false -ErrorAction Ignore
-        if ($script:vpsDaemon -and -not $script:vpsDaemon.Process.HasExited) { Stop-Process -Id $script:vpsDaemon.Process.Id -Force }
+        Stop-RiverDaemon $script:vpsDaemon
         $env:HOME = $script:oldHome
         Remove-Item Env:KOHAKURIVER_SSH_PROXY_PORT -ErrorAction Ignore
     }
