@@ -10,7 +10,7 @@
                checked: ModuleVersion equals the assembly version, PowerShellStandard's assembly is not there,
                Test-ModuleManifest passes.
       Pester   tests/*.Tests.ps1 against the packaged module, in a fresh pwsh (skipped with a warning when Pester 5
-               is not installed).
+               is not installed, an error when KOHAKURIVER_REQUIRE_DOCKER=1); the counts go to out/pester-result.txt.
       All      Build, Test, Package, Pester (the default).
 .EXAMPLE
     ./build.ps1
@@ -84,14 +84,24 @@ function Invoke-Package {
 }
 
 function Invoke-PesterTests {
+    # CI (KOHAKURIVER_REQUIRE_DOCKER=1) must run these tests: there a missing Pester is an error, not a skip.
+    $required = $env:KOHAKURIVER_REQUIRE_DOCKER -eq '1'
     $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version] '5.0.0' } |
         Sort-Object Version -Descending | Select-Object -First 1
     if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed (Install-Module Pester -MinimumVersion 5.0): skipping tests/*.Tests.ps1'
+        $message = 'Pester 5 is not installed (bash .ci/setup installs it; or Install-Module Pester -MinimumVersion 5.0)'
+        if ($required) { throw "$message, and KOHAKURIVER_REQUIRE_DOCKER=1 requires tests/*.Tests.ps1 to run" }
+        Write-Warning "$($message): skipping tests/*.Tests.ps1"
         return
     }
+    # By name from PATH: when pwsh is the .NET global tool this process's own path is dotnet, not pwsh.
+    $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $pwsh) { throw 'pwsh is not on PATH (the .NET global tool lives in ~/.dotnet/tools)' }
     $tests = @(Get-ChildItem -Path (Join-Path $repo 'tests') -Filter '*.Tests.ps1' -File)
     if ($tests.Count -eq 0) { throw 'no Pester tests under tests/' }
+
+    # The counts go to a file for callers (.ci/test) that sum them up: KOHAKURIVER_PESTER_RESULT names it.
+    $resultFile = if ($env:KOHAKURIVER_PESTER_RESULT) { $env:KOHAKURIVER_PESTER_RESULT } else { Join-Path $repo 'out/pester-result.txt' }
 
     # A fresh pwsh: a binary module cannot be unloaded, so the tests must not share this session's copy.
     $quote = { param($s) "'" + ($s -replace "'", "''") + "'" }
@@ -105,9 +115,15 @@ Import-Module -Name $(& $quote $pester.Path)
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
 `$result = Invoke-Pester -Configuration `$config
-if (`$result.FailedCount -gt 0 -or `$result.Result -ne 'Passed') { exit 1 }
+# A block or file that fails outside any test (BeforeAll, discovery) counts as one failure at least.
+`$failed = `$result.FailedCount
+if (`$failed -eq 0 -and `$result.Result -ne 'Passed') { `$failed = [Math]::Max(1, `$result.FailedBlocksCount + `$result.FailedContainersCount) }
+Set-Content -LiteralPath $(& $quote $resultFile) -Value @("passed=`$(`$result.PassedCount)", "failed=`$failed", "skipped=`$(`$result.SkippedCount)")
+if (`$failed -gt 0) { exit 1 }
 "@
-    Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $script)
+    Remove-Item -LiteralPath $resultFile -ErrorAction Ignore
+    New-Item -ItemType Directory -Path (Split-Path -Parent $resultFile) -Force | Out-Null
+    Invoke-Native $pwsh.Source @('-NoProfile', '-NonInteractive', '-Command', $script)
 }
 
 function Invoke-Task([string] $Name) {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
@@ -112,9 +113,11 @@ public static class DaemonCommand
         {
             foreach (var app in apps) await app.StartAsync();
         }
-        catch (IOException e)
+        // Kestrel reports a port in use as an IOException; the SSH proxy binds its own socket (SocketException).
+        catch (Exception e) when (e is IOException or SocketException)
         {
-            Console.Error.WriteLine($"kohakuriver-daemon: cannot listen: {e.Message} (see settings host_port / runner_port)");
+            Console.Error.WriteLine($"kohakuriver-daemon: cannot listen: {e.Message} (see settings host_port / runner_port / ssh_proxy_port)");
+            foreach (var app in apps) await app.DisposeAsync();
             return 1;
         }
         if (role is "host" or "standalone")
