@@ -58,7 +58,8 @@ try
     Console.WriteLine($"help: {commands.Count} cmdlets -> {maml}");
     return 0;
 }
-catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or FormatException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or FormatException or UnauthorizedAccessException
+                               or System.Xml.XmlException)
 {
     Console.Error.WriteLine($"KohakuRiver.HelpBuilder: error KRHELP: {e.Message}");
     return 1;
