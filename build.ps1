@@ -58,6 +58,8 @@ function Invoke-Package {
     foreach ($file in $files) {
         if (-not (Test-Path -LiteralPath (Join-Path $moduleBin $file))) { throw "$file is not in $moduleBin; build first" }
     }
+    $help = Join-Path $moduleBin 'en-US'
+    if (-not (Test-Path -LiteralPath (Join-Path $help 'KohakuRiver.PowerShell.dll-Help.xml'))) { throw "no help in $help; build first" }
     if (Test-Path -LiteralPath (Join-Path $moduleBin 'System.Management.Automation.dll')) {
         throw 'System.Management.Automation.dll is in the build output: PowerShellStandard.Library must stay a compile-time reference'
     }
@@ -74,6 +76,8 @@ function Invoke-Package {
     New-Item -ItemType Directory -Path $out | Out-Null
     Copy-Item -LiteralPath $manifestSource -Destination $out
     foreach ($file in $files) { Copy-Item -LiteralPath (Join-Path $moduleBin $file) -Destination $out }
+    # Help: the MAML the build generated from KohakuRiver.PowerShell/Help/en-US, and the about topic beside it.
+    Copy-Item -LiteralPath $help -Destination $out -Recurse
     foreach ($pdb in 'KohakuRiver.PowerShell.pdb', 'KohakuRiver.Core.pdb') {
         $path = Join-Path $moduleBin $pdb
         if (Test-Path -LiteralPath $path) { Copy-Item -LiteralPath $path -Destination $out }

@@ -49,6 +49,7 @@ public sealed class RealHost : IAsyncDisposable
         var settings = new DaemonSettings
         {
             HostPort = 0,
+            // Any free port: a fixed one (8002) collides with another test run on the same machine.
             SshProxyPort = 0,
             HostBindAddress = "127.0.0.1",
             HostAddress = "127.0.0.1",

@@ -2,7 +2,7 @@ using System.Collections.ObjectModel;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace KohakuRiver.Tests.PowerShell;
+namespace KohakuRiver.ModuleInspection;
 
 /// <summary>One parameter of a cmdlet in one parameter set.</summary>
 public sealed record ParameterInSet(string Set, bool Mandatory, int? Position, bool ByValue, bool ByPropertyName);
@@ -54,18 +54,22 @@ public sealed record CmdletDescription(Type Type, string Verb, string Noun, bool
 
 /// <summary>
 /// The built module (KohakuRiver.PowerShell.dll) loaded as metadata with MetadataLoadContext, against the
-/// PowerShellStandard reference assembly and this runtime's framework. Nothing from it ever runs.
+/// PowerShellStandard reference assembly and this runtime's framework. Nothing from it ever runs. One reader for the
+/// help builder (which takes the parameters' metadata for the MAML from it) and the tests (which link this file and add
+/// a constructor that finds the paths from their build).
 /// </summary>
-public sealed class ModuleMetadata : IDisposable
+public sealed partial class ModuleMetadata : IDisposable
 {
     private readonly MetadataLoadContext _context;
 
-    public ModuleMetadata()
+    /// <summary>The module dll in <paramref name="moduleOutput"/> (beside KohakuRiver.Core.dll), resolved against
+    /// <paramref name="smaPath"/>, PowerShellStandard's System.Management.Automation.dll.</summary>
+    public static ModuleMetadata Load(string moduleOutput, string smaPath) => new(moduleOutput, smaPath);
+
+    private ModuleMetadata(string moduleOutput, string smaPath)
     {
-        var meta = typeof(ModuleMetadata).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
-        RepositoryRoot = meta["KohakuRiver.RepositoryRoot"]!;
-        ModuleOutput = meta["KohakuRiver.ModuleOutput"]!;
-        SmaPath = Path.Combine(meta["KohakuRiver.PowerShellStandard"]!, "lib", "netstandard2.0", "System.Management.Automation.dll");
+        ModuleOutput = moduleOutput;
+        SmaPath = smaPath;
         ModulePath = Path.Combine(ModuleOutput, "KohakuRiver.PowerShell.dll");
         if (!File.Exists(ModulePath)) throw new FileNotFoundException("the module is not built (build tests/KohakuRiver.Tests, which builds it first)", ModulePath);
         if (!File.Exists(SmaPath)) throw new FileNotFoundException("the PowerShellStandard reference assembly is not restored", SmaPath);
@@ -80,7 +84,6 @@ public sealed class ModuleMetadata : IDisposable
         Cmdlets = ReadCmdlets();
     }
 
-    public string RepositoryRoot { get; }
     public string ModuleOutput { get; }
     public string ModulePath { get; }
     public string SmaPath { get; }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace KohakuRiver.Tests.PowerShell;
+namespace KohakuRiver.ModuleInspection;
 
 /// <summary>
 /// Reads a PowerShell data file (.psd1) of the shape module manifests use: a hashtable of strings, numbers,
