@@ -92,7 +92,7 @@ Describe 'The module surface' {
     }
 
     It 'says RiverConnectionFailed when the host does not answer' {
-        $failure = { Connect-RiverCluster -Uri "127.0.0.1:$(Get-FreePort)" -Token 'x' } | Should -Throw -PassThru
+        $failure = { Connect-RiverCluster -Uri "127.0.0.1:$(Get-FreePort)" -Token (ConvertTo-SecureString 'x' -AsPlainText -Force) } | Should -Throw -PassThru
         $failure.FullyQualifiedErrorId | Should -BeLike 'RiverConnectionFailed,*'
         $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
     }
@@ -170,7 +170,7 @@ Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
             -RedirectStandardOutput "$script:scratch/daemon.out" -RedirectStandardError "$script:scratch/daemon.err"
         # Connection failures are terminating errors (nothing later could succeed), hence try/catch while it starts.
         Wait-Until -What 'the host to answer' {
-            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token $script:token | Out-Null; $true } catch { $false }
+            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token (ConvertTo-SecureString $script:token -AsPlainText -Force) | Out-Null; $true } catch { $false }
         }
         Wait-Until -What 'the node to be online' {
             try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
@@ -309,7 +309,7 @@ Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
     }
 
     It 'works from a scheduled job through the saved connection' {
-        Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token $script:token -Save | Out-Null
+        Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token (ConvertTo-SecureString $script:token -AsPlainText -Force) -Save | Out-Null
         $child = @"
 Import-Module '$($modulePath -replace "'", "''")'
 (Get-RiverCluster).Source
@@ -344,7 +344,7 @@ Describe 'VPS against a one-machine cluster' -Skip:(-not $canRunVps) {
         $env:KOHAKURIVER_SSH_PROXY_PORT = "$($script:proxyPort)"
 
         Wait-Until -What 'the VPS host to answer' {
-            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:vpsHostPort)" -Token $script:vpsToken | Out-Null; $true } catch { $false }
+            try { Connect-RiverCluster -Uri "127.0.0.1:$($script:vpsHostPort)" -Token (ConvertTo-SecureString $script:vpsToken -AsPlainText -Force) | Out-Null; $true } catch { $false }
         }
         Wait-Until -What 'the VPS node to be online' {
             try { (Get-RiverNode).Status -contains 'Online' } catch { $false }
