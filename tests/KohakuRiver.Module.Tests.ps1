@@ -65,7 +65,7 @@ Describe 'The module surface' {
     }
 
     It 'says RiverConnectionFailed when the host does not answer' {
-        $failure = { Connect-RiverCluster -Uri "127.0.0.1:$(Get-FreePort)" -Token 'x' } | Should -Throw -PassThru
+        $failure = { Connect-RiverCluster -Uri "127.0.0.1:$(Get-FreePort)" -Token (ConvertTo-SecureString 'x' -AsPlainText -Force) } | Should -Throw -PassThru
         $failure.FullyQualifiedErrorId | Should -BeLike 'RiverConnectionFailed,*'
         $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
     }
@@ -267,7 +267,7 @@ Describe 'Against a one-machine cluster' -Skip:(-not $canRunCluster) {
     }
 
     It 'works from a scheduled job through the saved connection' {
-        Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token $script:token -Save | Out-Null
+        Connect-RiverCluster -Uri "127.0.0.1:$($script:hostPort)" -Token (ConvertTo-SecureString $script:token -AsPlainText -Force) -Save | Out-Null
         $child = @"
 Import-Module '$($modulePath -replace "'", "''")'
 (Get-RiverCluster).Source

@@ -63,7 +63,7 @@ function Start-RiverDaemon([string] $Directory, [string] $NodeName, [string[]] $
         -RedirectStandardOutput "$Directory.out" -RedirectStandardError $daemon.ErrorLog
     # Connection failures are terminating errors (nothing later could succeed), hence try/catch while it starts.
     Wait-Until -Daemon $daemon -What "the host ($Directory) to answer" {
-        try { Connect-RiverCluster -Uri "127.0.0.1:$($daemon.HostPort)" -Token $daemon.Token | Out-Null; $true } catch { $false }
+        try { Connect-RiverCluster -Uri "127.0.0.1:$($daemon.HostPort)" -Token (ConvertTo-SecureString $daemon.Token -AsPlainText -Force) | Out-Null; $true } catch { $false }
     }
     Wait-Until -Daemon $daemon -What "the node $NodeName to be online" {
         try { (Get-RiverNode).Status -contains 'Online' } catch { $false }

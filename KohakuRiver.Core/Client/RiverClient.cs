@@ -167,6 +167,7 @@ public sealed partial class RiverClient : IDisposable
         JsonTypeInfo<TRequest>? requestInfo, JsonTypeInfo<TResponse> responseInfo, CancellationToken ct)
     {
         var request = new HttpRequestMessage(method, path);
+        string? summary = null;
         if (body is not null && requestInfo is not null)
         {
             // Sized, so the host can judge the length before reading; a large body first asks whether it is wanted
@@ -175,8 +176,9 @@ public sealed partial class RiverClient : IDisposable
             request.Content = new ByteArrayContent(bytes);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             if (bytes.Length > RequestLimits.MaxBodyBytes) request.Headers.ExpectContinue = true;
+            if (RiverCallTrace.Current is not null) summary = Summarize(body, bytes.Length);
         }
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct, summary).ConfigureAwait(false);
         try
         {
             var result = await response.Content.ReadFromJsonAsync(responseInfo, ct).ConfigureAwait(false);
@@ -192,8 +194,31 @@ public sealed partial class RiverClient : IDisposable
         JsonTypeInfo<TResponse> responseInfo, CancellationToken ct) =>
         SendAsync<object, TResponse>(method, path, null, null, responseInfo, ct);
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    /// <summary>What a trace says about a body: how many items it carries, where that means something, and its size.</summary>
+    private static string Summarize(object body, int bytes)
     {
+        var size = RiverCallTrace.FormatSize(bytes);
+        return body switch
+        {
+            BatchSubmitRequest b => $"{b.Tasks.Count} task(s), {size}",
+            SubmitRequest s => $"{Math.Max(1, s.Targets?.Count ?? 0)} task(s), {size}",
+            WaitRequest w => $"{w.TaskIds.Count} task id(s), {size}",
+            _ => size,
+        };
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct,
+        string? bodySummary = null)
+    {
+        var trace = RiverCallTrace.Current;
+        string? call = null;
+        long started = 0;
+        if (trace is not null)
+        {
+            call = $"{request.Method} {new Uri(_http.BaseAddress!, request.RequestUri!)}";
+            trace.Add(bodySummary is null ? call : $"{call} ({bodySummary})");
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
         HttpResponseMessage response;
         try
         {
@@ -201,11 +226,18 @@ public sealed partial class RiverClient : IDisposable
         }
         catch (HttpRequestException e)
         {
+            trace?.Add($"{call}: no answer ({e.Message})");
             throw new RiverApiException(null, $"cannot reach the host at {BaseUri}: {e.Message}", e);
         }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
         {
+            trace?.Add($"{call}: no answer in time");
             throw new RiverApiException(null, $"the host at {BaseUri} did not answer in time", e);
+        }
+        if (trace is not null)
+        {
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            trace.Add(FormattableString.Invariant($"{call}: {(int)response.StatusCode} {response.ReasonPhrase} in {ms:0} ms"));
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)

@@ -48,7 +48,7 @@ public static class ConnectionResolver
             token = fileToken;
         if (token is null)
         {
-            error = $"the cluster {uri} has no API token: set $env:{TokenVariable}, or run Connect-RiverCluster -Uri {uri} -Token <token> -Save";
+            error = $"the cluster {uri} has no API token: set $env:{TokenVariable}, or run Connect-RiverCluster -Uri {uri} -Token (Read-Host -AsSecureString) -Save";
             return null;
         }
 

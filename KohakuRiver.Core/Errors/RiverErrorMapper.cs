@@ -50,7 +50,7 @@ public static class RiverErrorMapper
                 return DescribeApi(api, kind);
             case RiverNotConnectedException:
                 return new(NotConnected, RiverErrorCategory.ConnectionError, error.Message,
-                    "Run Connect-RiverCluster -Uri <host> -Token <token> (add -Save to remember it), or set $env:KOHAKURIVER_HOST and $env:KOHAKURIVER_TOKEN.",
+                    "Run Connect-RiverCluster -Uri <host> -Token (Read-Host -AsSecureString) (add -Save to remember it), or set $env:KOHAKURIVER_HOST and $env:KOHAKURIVER_TOKEN.",
                     StopsCommand: true);
             case ClientConfigException:
                 return new(ConfigInvalid, RiverErrorCategory.InvalidData, error.Message,
@@ -106,7 +106,7 @@ public static class RiverErrorMapper
             RiverErrorKind.Connection => new(ConnectionFailed, RiverErrorCategory.ConnectionError, e.Message,
                 "Check that the host is running and reachable; Get-RiverCluster shows which host and where that came from.", StopsCommand: true),
             RiverErrorKind.Unauthorized => new(Unauthorized, RiverErrorCategory.AuthenticationError, e.Message,
-                "Check the API token: Connect-RiverCluster -Uri <host> -Token <token>, or $env:KOHAKURIVER_TOKEN.", StopsCommand: true),
+                "Check the API token: Connect-RiverCluster -Uri <host> -Token (Read-Host -AsSecureString), or $env:KOHAKURIVER_TOKEN.", StopsCommand: true),
             RiverErrorKind.NotFound => new(NotFoundId(kind), RiverErrorCategory.ObjectNotFound, e.Detail, null, StopsCommand: false),
             RiverErrorKind.InvalidArgument => new(InvalidArgument, RiverErrorCategory.InvalidArgument, e.Detail, null, StopsCommand: false),
             RiverErrorKind.Conflict => new(ConflictId(kind), RiverErrorCategory.InvalidOperation, e.Detail, null, StopsCommand: false),

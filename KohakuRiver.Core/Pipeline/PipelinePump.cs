@@ -15,9 +15,11 @@ public static class PipelinePump
     /// <summary>
     /// Runs <paramref name="work"/> and pumps its posted actions on this thread. Actions posted before the work failed
     /// still run; then its exception is rethrown here. If an action throws (the pipeline was stopped downstream), the
-    /// work is cancelled and that exception is rethrown once the work has ended.
+    /// work is cancelled and that exception is rethrown once the work has ended. <paramref name="beforeEach"/>, if
+    /// given, runs on this thread before each action and once when the work is done: a place to write what the work
+    /// queued by other means (its call trace), in order with what it posted.
     /// </summary>
-    public static void Run(Func<PumpWriter, CancellationToken, Task> work, CancellationToken ct, int capacity = 256)
+    public static void Run(Func<PumpWriter, CancellationToken, Task> work, CancellationToken ct, int capacity = 256, Action? beforeEach = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         var channel = Channel.CreateBounded<Action>(new BoundedChannelOptions(capacity)
@@ -47,6 +49,7 @@ public static class PipelinePump
             {
                 try
                 {
+                    beforeEach?.Invoke();
                     action();
                 }
                 catch (Exception e)
@@ -57,6 +60,7 @@ public static class PipelinePump
             }
             if (actionFailure is not null) break;
         }
+        if (actionFailure is null) beforeEach?.Invoke();
 
         if (actionFailure is not null)
         {

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using System.Net;
+using System.Security;
 using KohakuRiver.Core.Connection;
 using KohakuRiver.PowerShell.Hosting;
 
@@ -18,10 +20,15 @@ public sealed class ConnectRiverClusterCommand : RiverCmdlet
     [Alias("Url")]
     public string Uri { get; set; } = "";
 
-    /// <summary>The API token; defaults to $env:KOHAKURIVER_TOKEN, then the config file's token for the same host.</summary>
+    /// <summary>
+    /// The API token, as a SecureString (<c>Read-Host -AsSecureString</c>, or <c>ConvertTo-SecureString $t -AsPlainText
+    /// -Force</c>); a plain string is refused. Defaults to $env:KOHAKURIVER_TOKEN, then the config file's token for the
+    /// same host. It is turned into text only to build the connection, and never written to any stream.
+    /// </summary>
     [Parameter(Position = 1)]
-    [ValidateNotNullOrEmpty]
-    public string? Token { get; set; }
+    [ValidateNotNull]
+    [SecureStringOnly]
+    public SecureString? Token { get; set; }
 
     /// <summary>Also write the connection to the per-user config file.</summary>
     [Parameter]
@@ -37,7 +44,7 @@ public sealed class ConnectRiverClusterCommand : RiverCmdlet
         RiverClusterConnection connection;
         try
         {
-            connection = ConnectionResolver.ForHost(Uri, Token, Environment.GetEnvironmentVariable, file);
+            connection = ConnectionResolver.ForHost(Uri, PlainToken(), Environment.GetEnvironmentVariable, file);
         }
         catch (Exception e) when (e is FormatException or RiverNotConnectedException or ClientConfigException)
         {
@@ -78,4 +85,7 @@ public sealed class ConnectRiverClusterCommand : RiverCmdlet
         RiverSession.Default = current;
         WriteObject(current);
     }
+
+    /// <summary>The token's text, at the last moment: Core's connection keeps the token as the HTTP header needs it.</summary>
+    private string? PlainToken() => Token is null || Token.Length == 0 ? null : new NetworkCredential(string.Empty, Token).Password;
 }

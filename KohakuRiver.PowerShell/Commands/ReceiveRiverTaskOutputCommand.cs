@@ -11,6 +11,13 @@ namespace KohakuRiver.PowerShell.Commands;
 /// A task's output, one string per line. Stdout goes to the output stream; stderr is kept apart on the error stream
 /// (ErrorId RiverTaskStandardError, category FromStdErr; redirect it with 2&gt;), or use -Stream to pick one stream
 /// for the output. -Tail starts at the last lines; -Wait follows the task until it ends.
+/// <para>
+/// Stderr lines behave as a native command's do in pwsh 7.4+: <c>2&gt;&amp;1</c> merges them with stdout in order,
+/// <c>2&gt;$null</c> drops them, <c>2&gt; file</c> writes them, but $ErrorActionPreference = 'Stop' or -ErrorAction Stop
+/// does not turn a stderr line into a stop (a task writing a warning to stderr is not this command failing).
+/// -ErrorAction SilentlyContinue and Ignore still hide them. The command's own failures (no such task, host
+/// unreachable) obey -ErrorAction as before. See <see cref="StandardErrorWriter"/> for how.
+/// </para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Receive, "RiverTaskOutput")]
 [OutputType(typeof(string))]
@@ -34,6 +41,8 @@ public sealed class ReceiveRiverTaskOutputCommand : RiverClientCmdlet
     [Parameter]
     public TaskOutputSelection Stream { get; set; } = TaskOutputSelection.All;
 
+    private StandardErrorWriter? _stderr;
+
     protected override void ProcessRecord()
     {
         var client = Client;
@@ -43,6 +52,7 @@ public sealed class ReceiveRiverTaskOutputCommand : RiverClientCmdlet
             Tail = MyInvocation.BoundParameters.ContainsKey(nameof(Tail)) ? Tail : null,
             Follow = Wait,
         };
+        _stderr ??= new StandardErrorWriter(this);
         foreach (var id in TaskId)
         {
             try
@@ -67,7 +77,7 @@ public sealed class ReceiveRiverTaskOutputCommand : RiverClientCmdlet
             WriteObject(line.Text);
             return;
         }
-        WriteError(new ErrorRecord(new TaskStandardErrorException(line.Text), RiverErrorMapper.TaskStandardError,
+        _stderr!.Write(new ErrorRecord(new TaskStandardErrorException(line.Text), RiverErrorMapper.TaskStandardError,
             ErrorCategory.FromStdErr, line.TaskId));
     }
 }

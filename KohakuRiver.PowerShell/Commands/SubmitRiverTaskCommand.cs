@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Errors;
+using KohakuRiver.Core.Pipeline;
 using KohakuRiver.Core.Sweeps;
 using KohakuRiver.Core.Waiting;
 using KohakuRiver.Core.Wire;
@@ -16,15 +17,27 @@ namespace KohakuRiver.PowerShell.Commands;
 /// too); <c>-Sweep @{lr = 0.1, 0.01; seed = 1..3}</c> multiplies each of them (or, with nothing piped, stands alone)
 /// by the cartesian product of its lists. Each task records the values it was made from in its Parameters.
 /// Without piped input or -Sweep the command is taken literally.
+/// <para>
+/// A large sweep (<see cref="ProgressThreshold"/> tasks or more) shows a progress bar while its points are built and
+/// while the batch is sent, updated at most every 250 ms, under a stable activity id, and always closed by a Completed
+/// record; -Wait then shows the waiting bar. Smaller submissions show none.
+/// </para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "RiverTask")]
 [OutputType(typeof(RiverTask))]
 public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
 {
     internal const int WaitActivityId = 0x5249_5601;
+    internal const int SubmitActivityId = 0x5249_5602;
+
+    /// <summary>Tasks from which a submission shows progress.</summary>
+    internal const int ProgressThreshold = 1000;
 
     private TaskBatchBuilder? _builder;
+    private SweepGrid? _grid;
     private bool _sawInput;
+    private readonly ProgressThrottle _throttle = new(ProgressThreshold, TimeSpan.FromMilliseconds(250));
+    private ProgressRecord? _bar;
 
     /// <summary>The command; with no -ArgumentList it runs through a shell in the container.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -106,8 +119,8 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
                 Image = Image,
                 Mounts = Mount ?? [],
             };
-            var grid = Sweep is null ? null : SweepGrid.FromDictionary(Sweep, RiverSession.Unwrap);
-            _builder = new TaskBatchBuilder(template, grid, RiverSession.Unwrap);
+            _grid = Sweep is null ? null : SweepGrid.FromDictionary(Sweep, RiverSession.Unwrap);
+            _builder = new TaskBatchBuilder(template, _grid, RiverSession.Unwrap);
         }
         catch (Exception e) when (e is ArgumentException or SweepException or FormatException)
         {
@@ -134,36 +147,31 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
             {
                 WriteRiverError(e, point.BaseObject);
             }
+            if (_throttle.Due(_builder!.TaskCount))
+                ShowProgress($"Building the batch: {_builder.TaskCount} task(s) from {_builder.PointsSeen} point(s)");
         }
+    }
+
+    // A new record each time: hosts that keep the records (a runspace's Progress stream) keep them as written.
+    private void ShowProgress(string status)
+    {
+        _bar = new ProgressRecord(SubmitActivityId, "Submitting tasks", status);
+        WriteProgress(_bar);
     }
 
     protected override void EndProcessing()
     {
-        var builder = _builder!;
-        if (!_sawInput)
-        {
-            if (MyInvocation.ExpectingInput)
-            {
-                WriteWarning("nothing came down the pipeline, so nothing was submitted");
-                return;
-            }
-            builder.AddWithoutInput();
-        }
-        if (builder.SpecCount == 0) return;
-
-        var client = Client;
-        var batch = builder.Build();
-        SubmittedBatch submitted;
+        SubmittedBatch? submitted;
         try
         {
-            submitted = Await(ct => TaskBatchSubmitter.SubmitAsync(client, batch, null, ct));
+            submitted = BuildAndSend();
         }
-        catch (RiverApiException e)
+        finally
         {
-            // The batch is all or nothing: nothing was submitted, so nothing after this can go on.
-            ThrowRiverError(e, Command);
-            return;
+            if (_bar is not null && !Stopping)
+                WriteProgress(new ProgressRecord(SubmitActivityId, _bar.Activity, _bar.StatusDescription) { RecordType = ProgressRecordType.Completed });
         }
+        if (submitted is null) return;
         WriteVerbose($"batch {submitted.BatchId}: {submitted.Tasks.Count} task(s) accepted in one call");
 
         if (!Wait)
@@ -173,6 +181,39 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
         }
         WaitForTasks(submitted.Tasks.Select(t => t.TaskId).ToList(), new TaskWaitOptions(), WaitActivityId,
             $"Waiting for batch {submitted.BatchId}");
+    }
+
+    /// <summary>Builds the batch (the points came in ProcessRecord) and sends it; null when there is nothing to send.</summary>
+    private SubmittedBatch? BuildAndSend()
+    {
+        var builder = _builder!;
+        if (!_sawInput)
+        {
+            if (MyInvocation.ExpectingInput)
+            {
+                WriteWarning("nothing came down the pipeline, so nothing was submitted");
+                return null;
+            }
+            if (_grid is not null && _throttle.Due(_grid.Count * Math.Max(1, Target?.Length ?? 0)))
+                ShowProgress($"Building the batch: {_grid.Count} sweep point(s)");
+            builder.AddWithoutInput();
+        }
+        if (builder.SpecCount == 0) return null;
+
+        var client = Client;
+        var batch = builder.Build();
+        if (_bar is not null || builder.TaskCount >= ProgressThreshold)
+            ShowProgress($"Sending {builder.TaskCount} task(s) to {client.BaseUri} in one call");
+        try
+        {
+            return Await(ct => TaskBatchSubmitter.SubmitAsync(client, batch, null, ct));
+        }
+        catch (RiverApiException e)
+        {
+            // The batch is all or nothing: nothing was submitted, so nothing after this can go on.
+            ThrowRiverError(e, Command);
+            return null;
+        }
     }
 
     private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);

@@ -55,8 +55,8 @@ public abstract class RiverClientCmdlet : RiverCmdlet
                 result = await new TaskWaiter(client, options).WaitAsync(ids,
                     progress: p => writer.PostAsync(() =>
                     {
-                        bar.StatusDescription = p.ToString();
-                        bar.PercentComplete = p.PercentComplete;
+                        // A new record each time: hosts that keep the records keep them as written.
+                        bar = new ProgressRecord(activityId, activity, p.ToString()) { PercentComplete = p.PercentComplete };
                         WriteProgress(bar);
                     }),
                     missing: (id, e) => writer.PostAsync(() => WriteRiverError(e, id, RiverObjectKind.Task)),
@@ -70,8 +70,8 @@ public abstract class RiverClientCmdlet : RiverCmdlet
         }
         finally
         {
-            bar.RecordType = ProgressRecordType.Completed;
-            WriteProgress(bar);
+            WriteProgress(new ProgressRecord(activityId, activity, bar.StatusDescription)
+                { PercentComplete = bar.PercentComplete, RecordType = ProgressRecordType.Completed });
         }
         foreach (var t in result!.Output) WriteObject(t);
         if (!result.Satisfied)

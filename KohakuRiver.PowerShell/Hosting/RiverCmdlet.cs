@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Errors;
 using KohakuRiver.Core.Pipeline;
 
@@ -16,9 +17,41 @@ public abstract class RiverCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    private RiverCallTrace? _trace;
+    private bool _traceDecided;
+
+    /// <summary>
+    /// The trace of this command's host calls when its verbose output is shown (-Verbose, or $VerbosePreference), else
+    /// null, so that a normal run pays nothing for it. Decided once per command, as PowerShell decides its preferences.
+    /// </summary>
+    private RiverCallTrace? Trace
+    {
+        get
+        {
+            if (_traceDecided) return _trace;
+            _traceDecided = true;
+            _trace = VerboseShown() ? new RiverCallTrace() : null;
+            return _trace;
+        }
+    }
+
+    private bool VerboseShown()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+            return bound is SwitchParameter { IsPresent: true } or true;
+        var preference = GetVariableValue("VerbosePreference");
+        return (preference is PSObject p ? p.BaseObject : preference) is ActionPreference a &&
+               a is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+    }
+
+    /// <summary>Writes what the host calls traced so far (on the pipeline thread: WriteVerbose allows no other).</summary>
+    private void WriteTrace() => _trace?.Drain(WriteVerbose);
+
     /// <summary>Runs one async call to completion on the thread pool; the caller writes its result afterwards.</summary>
     protected T Await<T>(Func<CancellationToken, Task<T>> call)
     {
+        var trace = Trace;
+        using var scope = trace?.Begin();
         try
         {
             return Task.Run(() => call(Cancellation), Cancellation).GetAwaiter().GetResult();
@@ -27,14 +60,20 @@ public abstract class RiverCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        finally
+        {
+            if (!Stopping) WriteTrace();
+        }
     }
 
     /// <summary>Runs async work that streams results: everything it posts through the writer runs here, in order.</summary>
     protected void Pump(Func<PumpWriter, CancellationToken, Task> work)
     {
+        var trace = Trace;
+        using var scope = trace?.Begin();
         try
         {
-            PipelinePump.Run(work, Cancellation);
+            PipelinePump.Run(work, Cancellation, beforeEach: trace is null ? null : WriteTrace);
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
         {

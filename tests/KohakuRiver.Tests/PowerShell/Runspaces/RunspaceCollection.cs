@@ -39,7 +39,7 @@ public sealed class RunspaceHost : IAsyncLifetime
     public ModuleRunspace Connected()
     {
         var runspace = new ModuleRunspace();
-        runspace.Run("Connect-RiverCluster -Uri $uri -Token $token | Out-Null",
+        runspace.Run("Connect-RiverCluster -Uri $uri -Token (ConvertTo-SecureString $token -AsPlainText -Force) | Out-Null",
             new Dictionary<string, object?> { ["uri"] = Host.Uri.ToString(), ["token"] = Host.Settings.ApiToken }).ShouldSucceed();
         return runspace;
     }
