@@ -38,6 +38,9 @@ public sealed class RealHost : IAsyncDisposable
     public string Root { get; }
     public DaemonSettings Settings { get; }
     public Uri Uri { get; private set; } = null!;
+
+    /// <summary>The API token (always set here).</summary>
+    public string Token => Settings.ApiToken!;
     public RiverClient Client { get; private set; } = null!;
     public RiverClient RunnerSide { get; private set; } = null!;
     public string NodeName { get; } = "stub-" + Guid.NewGuid().ToString("N")[..6];

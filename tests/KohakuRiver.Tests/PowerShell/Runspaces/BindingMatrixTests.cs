@@ -26,7 +26,7 @@ public sealed class BindingMatrixTests(RunspaceHost cluster) : IDisposable
         ["environment"] = _ => new RiverEnvironment { Environment = "envobj", Versions = 1 },
         ["node"] = c => new RiverNode { NodeName = "node-obj", Status = NodeStatus.Online },
         ["health"] = _ => new ClusterHealth(),
-        ["cluster"] = c => new RiverClusterConnection(c.Host.Uri, c.Host.Settings.ApiToken!, RiverConnectionSource.Session),
+        ["cluster"] = c => new RiverClusterConnection(c.Host.Uri, c.Host.Token, RiverConnectionSource.Session),
     };
 
     /// <summary>Chains that -WhatIf proves: the target PowerShell names carries the bound key.</summary>

@@ -15,7 +15,7 @@ public sealed class ConventionTests(RunspaceHost cluster)
 
     private Dictionary<string, object?> Vars(params (string Name, object? Value)[] extra)
     {
-        var vars = new Dictionary<string, object?> { ["uri"] = cluster.Host.Uri.ToString(), ["token"] = cluster.Host.Settings.ApiToken };
+        var vars = new Dictionary<string, object?> { ["uri"] = cluster.Host.Uri.ToString(), ["token"] = cluster.Host.Token };
         foreach (var (name, value) in extra) vars[name] = value;
         return vars;
     }
@@ -43,7 +43,7 @@ public sealed class ConventionTests(RunspaceHost cluster)
         var said = error.ToString();
         Assert.Contains("SecureString", said);
         Assert.Contains("-AsSecureString", said);
-        Assert.DoesNotContain(cluster.Host.Settings.ApiToken, said);
+        Assert.DoesNotContain(cluster.Host.Token, said);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class ConventionTests(RunspaceHost cluster)
         using var ps = new ModuleRunspace();
         try
         {
-            Environment.SetEnvironmentVariable("KOHAKURIVER_TOKEN", cluster.Host.Settings.ApiToken);
+            Environment.SetEnvironmentVariable("KOHAKURIVER_TOKEN", cluster.Host.Token);
             ps.Run("Disconnect-RiverCluster -Confirm:$false; Connect-RiverCluster -Uri $uri | Out-Null; Get-RiverHealth | Out-Null", Vars()).ShouldSucceed();
             Environment.SetEnvironmentVariable("KOHAKURIVER_HOST", cluster.Host.Uri.ToString());
             var fromEnv = ps.Run("Disconnect-RiverCluster -Confirm:$false; (Get-RiverCluster).Source; Get-RiverHealth | Out-Null").ShouldSucceed();
@@ -81,7 +81,7 @@ public sealed class ConventionTests(RunspaceHost cluster)
         using var ps = new ModuleRunspace();
         var run = ps.Run($"$c = Connect-RiverCluster -Uri $uri -Token {Secure} -Verbose; Get-RiverHealth -Verbose | Out-Null; " +
                          "$c | Format-List * | Out-String; $c | Format-Table | Out-String; \"$c\"; $c | ConvertTo-Json", Vars()).ShouldSucceed();
-        var token = cluster.Host.Settings.ApiToken;
+        var token = cluster.Host.Token;
         Assert.NotEmpty(run.Verbose);
         Assert.All(run.Verbose, v => Assert.DoesNotContain(token, v));
         Assert.All(run.Objects, o => Assert.DoesNotContain(token, o.ToString()!));
@@ -296,7 +296,7 @@ public sealed class ConventionTests(RunspaceHost cluster)
         var url = new Uri(cluster.Host.Uri, "api/batches").ToString();
         Assert.Contains(run.Verbose, v => v.StartsWith($"POST {url} (3 task(s), ") && v.EndsWith(" B)"));
         Assert.Contains(run.Verbose, v => v.StartsWith($"POST {url}: 202 Accepted"));
-        Assert.All(run.Verbose, v => Assert.DoesNotContain(cluster.Host.Settings.ApiToken, v));
+        Assert.All(run.Verbose, v => Assert.DoesNotContain(cluster.Host.Token, v));
 
         var quiet = ps.Run("(Submit-RiverTask 'echo quiet').BatchId").ShouldSucceed();
         await KillBatchAsync(quiet.Objects[0]);

@@ -38,7 +38,7 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : IDisposable
         Assert.Equal(["OnlineNodes", "TotalNodes", "CoresInUse", "TotalCores", "PendingTasks", "RunningTasks", "LastUpdated"], Header("Get-RiverHealth"));
         Assert.Equal(["Uri", "Source", "TokenHint", "ConfigPath"], Header("Get-RiverCluster"));
         var connection = (string)_ps.Run("Get-RiverCluster | Out-String").Objects.Single();
-        Assert.DoesNotContain(cluster.Host.Settings.ApiToken!, connection);
+        Assert.DoesNotContain(cluster.Host.Token, connection);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class RunspaceHost : IAsyncLifetime
     {
         var runspace = new ModuleRunspace();
         runspace.Run("Connect-RiverCluster -Uri $uri -Token (ConvertTo-SecureString $token -AsPlainText -Force) | Out-Null",
-            new Dictionary<string, object?> { ["uri"] = Host.Uri.ToString(), ["token"] = Host.Settings.ApiToken }).ShouldSucceed();
+            new Dictionary<string, object?> { ["uri"] = Host.Uri.ToString(), ["token"] = Host.Token }).ShouldSucceed();
         return runspace;
     }
 
