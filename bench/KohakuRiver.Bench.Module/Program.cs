@@ -63,11 +63,15 @@ var state = InitialSessionState.CreateDefault2();
 state.ImportPSModule(module);
 using var runspace = RunspaceFactory.CreateRunspace(state);
 runspace.Open();
+Invoke(runspace, "Get-RiverHealth | Out-Null");
+using (var before = Process.GetCurrentProcess())
+    Console.WriteLine($"client before the sweeps (runspace open, module imported, one call made): working set {before.WorkingSet64 / 1048576.0:0.0} MiB");
 var timings = new List<double>();
 long peakAfterFirst = 0;
 for (var run = 1; run <= runs; run++)
 {
-    Invoke(runspace, "$tasks = $null; [GC]::Collect()");
+    // Each run stands for a separate invocation: what the previous one held is garbage.
+    Invoke(runspace, "$tasks = $null; $grid = $null; [GC]::Collect()");
     // The objects as the pipeline delivers them (not timed: they exist before Submit-RiverTask runs).
     Invoke(runspace, $"$grid = foreach ($i in 0..{points - 1}) {{ @{{ model = \"m$([math]::Floor($i / 100))\"; lr = [math]::Round(0.001 * (1 + $i % 10), 3); seed = $i % 100 }} }}");
     var watch = Stopwatch.StartNew();
