@@ -14,11 +14,9 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 /// that means something else.
 /// </summary>
 [Collection(RunspaceCollection.Name)]
-public sealed class BindingMatrixTests(RunspaceHost cluster) : IDisposable
+public sealed class BindingMatrixTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
     private const long VpsId = 7205759403792793601;
-
-    private readonly ModuleRunspace _ps = cluster.Connected();
 
     private static readonly Dictionary<string, Func<RunspaceHost, object>> Objects = new()
     {
@@ -46,9 +44,9 @@ public sealed class BindingMatrixTests(RunspaceHost cluster) : IDisposable
     [MemberData(nameof(WhatIfChains))]
     public void The_key_of_a_piped_object_reaches_the_cmdlet(string producer, string consumer, string key)
     {
-        _ps.Host.Clear();
-        _ps.Run($"$o | {consumer} -WhatIf", new Dictionary<string, object?> { ["o"] = Objects[producer](cluster) }).ShouldSucceed();
-        var whatIf = Assert.Single(_ps.Host.Lines, l => l.StartsWith("What if:", StringComparison.Ordinal));
+        Ps.Host.Clear();
+        Ps.Run($"$o | {consumer} -WhatIf", Vars(("o", Objects[producer](Cluster)))).ShouldSucceed();
+        var whatIf = Assert.Single(Ps.Host.Lines, l => l.StartsWith("What if:", StringComparison.Ordinal));
         Assert.Contains(key, whatIf);
     }
 
@@ -66,7 +64,7 @@ public sealed class BindingMatrixTests(RunspaceHost cluster) : IDisposable
     [MemberData(nameof(LookupChains))]
     public void A_piped_object_is_looked_up_by_its_key(string producer, string consumer, string errorId, string key)
     {
-        var run = _ps.Run($"$o | {consumer}", new Dictionary<string, object?> { ["o"] = Objects[producer](cluster) });
+        var run = Ps.Run($"$o | {consumer}", Vars(("o", Objects[producer](Cluster))));
         var error = Assert.Single(run.Errors);
         Assert.StartsWith(errorId + ",", error.FullyQualifiedErrorId);
         Assert.Contains(key, $"{error.TargetObject}");
@@ -97,20 +95,18 @@ public sealed class BindingMatrixTests(RunspaceHost cluster) : IDisposable
     [MemberData(nameof(Refused))]
     public void An_object_that_means_something_else_is_refused(string producer, string consumer)
     {
-        _ps.Host.Clear();
-        var run = _ps.Run($"$o | {consumer} -WhatIf:$false -ErrorAction Continue" .Replace(" -WhatIf:$false", Supports(consumer) ? " -WhatIf" : ""),
-            new Dictionary<string, object?> { ["o"] = Objects[producer](cluster) });
+        Ps.Host.Clear();
+        var run = Ps.Run($"$o | {consumer} -WhatIf:$false -ErrorAction Continue" .Replace(" -WhatIf:$false", Supports(consumer) ? " -WhatIf" : ""),
+            Vars(("o", Objects[producer](Cluster))));
         var error = Assert.Single(run.Errors);
-        var takesTextByValue = (bool)_ps.Run($"@((Get-Command {consumer}).Parameters.Values | Where-Object {{ $_.ParameterType -eq [string[]] -and " +
+        var takesTextByValue = (bool)Ps.Run($"@((Get-Command {consumer}).Parameters.Values | Where-Object {{ $_.ParameterType -eq [string[]] -and " +
             "($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.ValueFromPipeline }) }).Count -gt 0").Objects.Single();
         string[] expected = takesTextByValue ? ["InputObjectNotBound", "RiverInvalidArgument", "RiverNodeNotFound", "RiverEnvironmentNotFound"] : ["InputObjectNotBound"];
         Assert.Contains(error.FullyQualifiedErrorId.Split(',')[0], expected);
-        Assert.DoesNotContain(_ps.Host.Lines, l => l.StartsWith("What if:", StringComparison.Ordinal));
+        Assert.DoesNotContain(Ps.Host.Lines, l => l.StartsWith("What if:", StringComparison.Ordinal));
         Assert.Empty(run.Output);
     }
 
     private bool Supports(string cmdlet) =>
-        (bool)_ps.Run($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')").Objects.Single();
-
-    public void Dispose() => _ps.Dispose();
+        (bool)Ps.Run($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')").Objects.Single();
 }

@@ -7,13 +7,11 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 /// <summary>Tab completion as PowerShell runs it (CommandCompletion.CompleteInput): task ids, node names and
 /// environments come from the connected host.</summary>
 [Collection(RunspaceCollection.Name)]
-public sealed class CompletionTests(RunspaceHost cluster) : IDisposable
+public sealed class CompletionTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
-    private readonly ModuleRunspace _ps = cluster.Connected();
-
     private IReadOnlyList<string> Complete(string input)
     {
-        using var ps = _ps.Pipeline();
+        using var ps = Ps.Pipeline();
         var result = CommandCompletion.CompleteInput(input, input.Length, null, ps);
         return result.CompletionMatches.Select(m => m.CompletionText).ToList();
     }
@@ -21,7 +19,7 @@ public sealed class CompletionTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void Task_ids_complete_from_the_hosts_newest_tasks()
     {
-        var task = _ps.Run("Submit-RiverTask 'echo completion'").ShouldSucceed().Of<RiverTask>().Single();
+        var task = Ps.Run("Submit-RiverTask 'echo completion'").ShouldSucceed().Of<RiverTask>().Single();
         var id = task.TaskId.ToString();
         Assert.Contains(id, Complete("Stop-RiverTask -TaskId "));
         Assert.Contains(id, Complete($"Receive-RiverTaskOutput {id[..^3]}"));
@@ -31,7 +29,7 @@ public sealed class CompletionTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void Node_names_complete_for_NodeName_and_Target()
     {
-        var node = cluster.Host.NodeName;
+        var node = Host.NodeName;
         Assert.Contains(node, Complete("Get-RiverNode -NodeName "));
         Assert.Contains(node, Complete($"Submit-RiverTask 'true' -Target {node[..4]}"));
         Assert.Empty(Complete("Get-RiverNode -NodeName zzz-no-such-node"));
@@ -40,13 +38,11 @@ public sealed class CompletionTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void Environments_complete_from_what_the_host_has_published()
     {
-        var folder = Path.Combine(cluster.Host.Settings.SharedDir, "kohakuriver-containers");
+        var folder = Path.Combine(Host.Settings.SharedDir, "kohakuriver-containers");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "completeme-1718000000.tar"), new byte[16]);
 
         Assert.Contains("completeme", Complete("Submit-RiverTask 'true' -Environment comp"));
         Assert.Contains("completeme", Complete("Get-RiverEnvironment comp"));
     }
-
-    public void Dispose() => _ps.Dispose();
 }

@@ -6,14 +6,12 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 
 /// <summary>What a person sees at the prompt: the module's default views, rendered by PowerShell's formatter.</summary>
 [Collection(RunspaceCollection.Name)]
-public sealed class DefaultViewTests(RunspaceHost cluster) : IDisposable
+public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
-    private readonly ModuleRunspace _ps = cluster.Connected();
-
     /// <summary>The header row of a table rendered by Out-String: the first line that names the first column.</summary>
     private string[] Header(string script, IDictionary<string, object?>? variables = null)
     {
-        var text = (string)_ps.Run($"{script} | Out-String -Width 250", variables).ShouldSucceed().Objects.Single();
+        var text = (string)Ps.Run($"{script} | Out-String -Width 250", variables).ShouldSucceed().Objects.Single();
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var dashes = Array.FindIndex(lines, l => l.Length > 0 && l.All(c => c is '-' or ' '));
         Assert.True(dashes > 0, $"no table in:\n{text}");
@@ -23,9 +21,9 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void Tasks_show_as_a_table_of_id_status_node_exit_code_name_parameters_and_command()
     {
-        _ps.Run("Submit-RiverTask 'echo {x}' -Sweep @{ x = 1, 2 }").ShouldSucceed();
+        Ps.Run("Submit-RiverTask 'echo {x}' -Sweep @{ x = 1, 2 }").ShouldSucceed();
         Assert.Equal(["TaskId", "Status", "NodeName", "ExitCode", "Name", "Parameters", "Command"], Header("Get-RiverTask -Newest 2"));
-        var text = (string)_ps.Run("Get-RiverTask -Newest 2 | Out-String -Width 250").Objects.Single();
+        var text = (string)Ps.Run("Get-RiverTask -Newest 2 | Out-String -Width 250").Objects.Single();
         Assert.Contains("echo 2", text);
         Assert.Contains("x=2", text.Replace(" ", ""));
     }
@@ -37,19 +35,17 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : IDisposable
             Header("Get-RiverNode"));
         Assert.Equal(["OnlineNodes", "TotalNodes", "CoresInUse", "TotalCores", "PendingTasks", "RunningTasks", "LastUpdated"], Header("Get-RiverHealth"));
         Assert.Equal(["Uri", "Source", "TokenHint", "ConfigPath"], Header("Get-RiverCluster"));
-        var connection = (string)_ps.Run("Get-RiverCluster | Out-String").Objects.Single();
-        Assert.DoesNotContain(cluster.Host.Token, connection);
+        var connection = (string)Ps.Run("Get-RiverCluster | Out-String").Objects.Single();
+        Assert.DoesNotContain(Host.Token, connection);
     }
 
     [Fact]
     public void Environments_show_their_name_status_and_versions()
     {
         var environment = new RiverEnvironment { Environment = "py312", Versions = 2, LatestTimestamp = DateTimeOffset.FromUnixTimeSeconds(1718000000) };
-        var header = Header("$e", new Dictionary<string, object?> { ["e"] = environment });
+        var header = Header("$e", Vars(("e", environment)));
         Assert.Equal("Environment", header[0]);
         Assert.Contains("Versions", header);
         Assert.Contains("LatestTimestamp", header);
     }
-
-    public void Dispose() => _ps.Dispose();
 }

@@ -13,14 +13,9 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 /// failed; an item that fails does not stop the rest of the pipeline, and -ErrorAction Stop ends the script with it.
 /// </summary>
 [Collection(RunspaceCollection.Name)]
-public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
+public sealed class ErrorRecordTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
     private const long NoSuchTask = 7205759403792793601;
-
-    private readonly ModuleRunspace _ps = cluster.Connected();
-
-    private static Dictionary<string, object?> Vars(params (string Name, object? Value)[] values) =>
-        values.ToDictionary(v => v.Name, v => v.Value);
 
     private static ErrorRecord Single(PsRun run, string errorId, ErrorCategory category)
     {
@@ -39,7 +34,7 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void An_unknown_task_is_ObjectNotFound_aimed_at_its_id()
     {
-        var run = _ps.Run("Get-RiverTask $id", Vars(("id", NoSuchTask)));
+        var run = Ps.Run("Get-RiverTask $id", Vars(("id", NoSuchTask)));
         var error = Single(run, "RiverTaskNotFound", ErrorCategory.ObjectNotFound);
         Assert.Equal(NoSuchTask, error.TargetObject);
         Assert.Null(run.Terminated);
@@ -48,21 +43,21 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public async Task One_bad_task_in_a_pipeline_is_reported_and_the_others_are_still_stopped()
     {
-        var tasks = _ps.Run("Submit-RiverTask 'sleep 600' -Target $node, $node", Vars(("node", cluster.Host.NodeName))).ShouldSucceed().Of<RiverTask>();
-        foreach (var t in tasks) await cluster.Host.Dispatched(t.TaskId);
+        var tasks = Ps.Run("Submit-RiverTask 'sleep 600' -Target $node, $node", Vars(("node", Host.NodeName))).ShouldSucceed().Of<RiverTask>();
+        foreach (var t in tasks) await Host.Dispatched(t.TaskId);
 
-        var run = _ps.Run("$first, $missing, $second | Stop-RiverTask -Confirm:$false -PassThru",
+        var run = Ps.Run("$first, $missing, $second | Stop-RiverTask -Confirm:$false -PassThru",
             Vars(("first", tasks[0]), ("missing", NoSuchTask), ("second", tasks[1])));
 
         Single(run, "RiverTaskNotFound", ErrorCategory.ObjectNotFound);
         Assert.Equal([tasks[0].TaskId, tasks[1].TaskId], run.Of<RiverTask>().Select(t => t.TaskId));
-        foreach (var t in tasks) Assert.Equal(RiverTaskStatus.Killed, (await cluster.Host.Client.GetTaskAsync(t.TaskId)).Status);
+        foreach (var t in tasks) Assert.Equal(RiverTaskStatus.Killed, (await Host.Client.GetTaskAsync(t.TaskId)).Status);
     }
 
     [Fact]
     public void One_bad_sweep_point_is_reported_and_the_good_points_are_submitted()
     {
-        var run = _ps.Run("@{ lr = 0.1 }, @{ seed = 2 }, @{ lr = 0.3 } | Submit-RiverTask 'train --lr {lr}'");
+        var run = Ps.Run("@{ lr = 0.1 }, @{ seed = 2 }, @{ lr = 0.3 } | Submit-RiverTask 'train --lr {lr}'");
 
         var error = Single(run, "RiverSweepInvalid", ErrorCategory.InvalidData);
         Assert.Contains("lr", error.ToString());
@@ -72,7 +67,7 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     [Fact]
     public void Under_ErrorAction_Stop_the_first_failure_ends_the_script_with_its_ErrorId()
     {
-        var run = _ps.Run("Get-RiverTask $id -ErrorAction Stop; 'not reached'", Vars(("id", NoSuchTask)));
+        var run = Ps.Run("Get-RiverTask $id -ErrorAction Stop; 'not reached'", Vars(("id", NoSuchTask)));
         Assert.NotNull(run.Terminated);
         Assert.StartsWith("RiverTaskNotFound,", run.Terminated!.ErrorRecord.FullyQualifiedErrorId);
         Assert.DoesNotContain("not reached", run.Objects);
@@ -82,7 +77,7 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     public void A_bad_target_is_InvalidArgument_and_nothing_is_submitted()
     {
         var before = Newest();
-        var run = _ps.Run("Submit-RiverTask 'true' -Target 'node:x:'");
+        var run = Ps.Run("Submit-RiverTask 'true' -Target 'node:x:'");
         var record = Only(run);
         Assert.StartsWith("RiverInvalidArgument,", record.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, record.CategoryInfo.Category);
@@ -91,14 +86,14 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     }
 
     private long? Newest() =>
-        cluster.Host.Client.ListTasksAsync(new TaskQuery { Limit = 1 }).GetAwaiter().GetResult().FirstOrDefault()?.TaskId;
+        Host.Client.ListTasksAsync(new TaskQuery { Limit = 1 }).GetAwaiter().GetResult().FirstOrDefault()?.TaskId;
 
     [Fact]
     public void A_wrong_token_is_an_AuthenticationError_that_ends_the_command()
     {
-        var wrong = new RiverClusterConnection(cluster.Host.Uri, "not-the-token", RiverConnectionSource.Session);
+        var wrong = new RiverClusterConnection(Host.Uri, "not-the-token", RiverConnectionSource.Session);
         // Three ids, one error: nothing after a refused token could succeed, so the command ends at the first.
-        var run = _ps.Run("1, 2, 3 | Get-RiverTask -Cluster $wrong", Vars(("wrong", wrong)));
+        var run = Ps.Run("1, 2, 3 | Get-RiverTask -Cluster $wrong", Vars(("wrong", wrong)));
         var error = Only(run);
         Assert.StartsWith("RiverUnauthorized,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
@@ -114,7 +109,7 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
         listener.Stop();
         var gone = new RiverClusterConnection(new Uri($"http://127.0.0.1:{port}/"), "t", RiverConnectionSource.Session);
 
-        var run = _ps.Run("Get-RiverHealth -Cluster $gone", Vars(("gone", gone)));
+        var run = Ps.Run("Get-RiverHealth -Cluster $gone", Vars(("gone", gone)));
 
         var error = Only(run);
         Assert.StartsWith("RiverConnectionFailed,", error.FullyQualifiedErrorId);
@@ -126,10 +121,10 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
     {
         try
         {
-            _ps.Run("Disconnect-RiverCluster -Confirm:$false").ShouldSucceed();
+            Ps.Run("Disconnect-RiverCluster -Confirm:$false").ShouldSucceed();
             foreach (var command in new[] { "Get-RiverHealth", "Get-RiverTask", "Get-RiverNode", "Submit-RiverTask 'true'", "Get-RiverCluster" })
             {
-                var error = Only(_ps.Run(command));
+                var error = Only(Ps.Run(command));
                 Assert.StartsWith("RiverNotConnected,", error.FullyQualifiedErrorId);
                 Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
                 Assert.Contains("Connect-RiverCluster", error.ErrorDetails.RecommendedAction);
@@ -137,9 +132,7 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : IDisposable
         }
         finally
         {
-            cluster.Connected().Dispose();
+            Cluster.Connected().Dispose();
         }
     }
-
-    public void Dispose() => _ps.Dispose();
 }

@@ -58,3 +58,24 @@ public sealed class RunspaceHost : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A test class whose tests run the module in a runspace connected to the collection's host (one per test).</summary>
+public abstract class ConnectedRunspaceTest(RunspaceHost cluster) : IDisposable
+{
+    protected RunspaceHost Cluster => cluster;
+
+    protected RealHost Host => cluster.Host;
+
+    /// <summary>The runspace of this test, connected to <see cref="Host"/>.</summary>
+    protected ModuleRunspace Ps { get; } = cluster.Connected();
+
+    /// <summary>Script variables for <see cref="ModuleRunspace.Run"/>.</summary>
+    protected static Dictionary<string, object?> Vars(params (string Name, object? Value)[] values) =>
+        values.ToDictionary(v => v.Name, v => v.Value);
+
+    public void Dispose()
+    {
+        Ps.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -9,10 +9,8 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 
 /// <summary>Ctrl+C (PowerShell.Stop) ends the commands that wait on the host within a second.</summary>
 [Collection(RunspaceCollection.Name)]
-public sealed class StopTests(RunspaceHost cluster) : IDisposable
+public sealed class StopTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
-    private readonly ModuleRunspace _ps = cluster.Connected();
-
     [Fact]
     public async Task Stop_ends_Wait_RiverTask_within_a_second()
     {
@@ -20,27 +18,27 @@ public sealed class StopTests(RunspaceHost cluster) : IDisposable
         // Its progress bar appearing means the wait has begun (it is written before the first call to the host).
         var elapsed = await StopOnceStartedAsync($"Wait-RiverTask {task.TaskId}", p => p.Streams.Progress.Count > 0);
         Assert.True(elapsed < TimeSpan.FromSeconds(1), $"Wait-RiverTask took {elapsed.TotalMilliseconds:F0} ms to stop");
-        await cluster.Host.ReportAsync(task.TaskId, RiverTaskStatus.Completed, 0);
+        await Host.ReportAsync(task.TaskId, RiverTaskStatus.Completed, 0);
     }
 
     [Fact]
     public async Task Stop_ends_Receive_RiverTaskOutput_Wait_within_a_second()
     {
         var task = await RunningTaskAsync();
-        cluster.Host.Append(task.TaskId, TaskOutputStream.Stdout, "first line\n");
+        Host.Append(task.TaskId, TaskOutputStream.Stdout, "first line\n");
         // The first line arriving means it is following the task.
         var output = new PSDataCollection<PSObject>();
         var elapsed = await StopOnceStartedAsync($"Receive-RiverTaskOutput {task.TaskId} -Wait", _ => output.Count > 0, output);
         Assert.Equal("first line", output[0].BaseObject);
         Assert.True(elapsed < TimeSpan.FromSeconds(1), $"Receive-RiverTaskOutput -Wait took {elapsed.TotalMilliseconds:F0} ms to stop");
-        await cluster.Host.ReportAsync(task.TaskId, RiverTaskStatus.Completed, 0);
+        await Host.ReportAsync(task.TaskId, RiverTaskStatus.Completed, 0);
     }
 
     private async Task<RiverTask> RunningTaskAsync()
     {
-        var task = _ps.Run("Submit-RiverTask 'sleep 600'").ShouldSucceed().Of<RiverTask>().Single();
-        await cluster.Host.Dispatched(task.TaskId);
-        await cluster.Host.ReportAsync(task.TaskId, RiverTaskStatus.Running);
+        var task = Ps.Run("Submit-RiverTask 'sleep 600'").ShouldSucceed().Of<RiverTask>().Single();
+        await Host.Dispatched(task.TaskId);
+        await Host.ReportAsync(task.TaskId, RiverTaskStatus.Running);
         return task;
     }
 
@@ -49,7 +47,7 @@ public sealed class StopTests(RunspaceHost cluster) : IDisposable
     private async Task<TimeSpan> StopOnceStartedAsync(string script, Func<System.Management.Automation.PowerShell, bool> started,
         PSDataCollection<PSObject>? output = null)
     {
-        using var ps = _ps.Pipeline();
+        using var ps = Ps.Pipeline();
         ps.AddScript(script);
         output ??= new PSDataCollection<PSObject>();
         var changed = new SemaphoreSlim(0);
@@ -71,6 +69,4 @@ public sealed class StopTests(RunspaceHost cluster) : IDisposable
         Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
         return elapsed;
     }
-
-    public void Dispose() => _ps.Dispose();
 }
