@@ -182,7 +182,17 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             Assert.Equal(16L << 20, inspect!.HostConfig!.Memory);
             // The OOMKilled flag can lose a race with the exit; the engine's event record cannot, though on a loaded
             // machine it can arrive seconds after the exit (seen once in CI at 5 s): the check returns as soon as it is there.
-            Assert.True(await Client.SawOomEventAsync(id, since, TimeSpan.FromSeconds(20), cts.Token));
+            if (!await Client.SawOomEventAsync(id, since, TimeSpan.FromSeconds(20), cts.Token))
+            {
+                // Say what the engine did record, so a miss can be told apart from an event that was never sent.
+                var seen = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow,
+                    new Dictionary<string, List<string>> { ["container"] = [id] }, cts.Token);
+                var all = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow, new Dictionary<string, List<string>>(), cts.Token);
+                var state = (await Client.InspectContainerAsync(id, cts.Token))!.State;
+                Assert.Fail($"no oom event for {id} since {since:O}; its events: [{string.Join(", ", seen.Select(e => e.Action))}], " +
+                            $"OOMKilled {state?.OOMKilled}; the engine replayed {all.Count} events in all, the oldest at " +
+                            $"{(all.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(all[0].TimeNano / 1_000_000).ToString("O") : "-")}");
+            }
             var events = await Client.GetEventsAsync(since, DateTimeOffset.UtcNow,
                 new Dictionary<string, List<string>> { ["container"] = [id] }, cts.Token);
             Assert.All(events, e => Assert.Equal(id, e.Actor?.ID));
