@@ -168,8 +168,7 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
         }
         finally
         {
-            if (_bar is not null && !Stopping)
-                WriteProgress(new ProgressRecord(SubmitActivityId, _bar.Activity, _bar.StatusDescription) { RecordType = ProgressRecordType.Completed });
+            if (_bar is not null) CompleteProgress(_bar);
         }
         if (submitted is null) return;
         WriteVerbose($"batch {submitted.BatchId}: {submitted.Tasks.Count} task(s) accepted in one call");

@@ -70,8 +70,7 @@ public abstract class RiverClientCmdlet : RiverCmdlet
         }
         finally
         {
-            WriteProgress(new ProgressRecord(activityId, activity, bar.StatusDescription)
-                { PercentComplete = bar.PercentComplete, RecordType = ProgressRecordType.Completed });
+            CompleteProgress(bar);
         }
         foreach (var t in result!.Output) WriteObject(t);
         if (!result.Satisfied)

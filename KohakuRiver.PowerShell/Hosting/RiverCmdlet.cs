@@ -35,13 +35,34 @@ public abstract class RiverCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    private bool VerboseShown()
+    private bool VerboseShown() =>
+        Preference("Verbose", "VerbosePreference") is { } a && a is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
+    /// <summary>
+    /// One of this command's preferences as PowerShell applies it: the common parameter if bound (-ErrorAction, or a
+    /// switch such as -Verbose, read as Continue or SilentlyContinue), else the preference variable in scope; null
+    /// when neither says.
+    /// </summary>
+    internal ActionPreference? Preference(string commonParameter, string variable)
     {
-        if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
-            return bound is SwitchParameter { IsPresent: true } or true;
-        var preference = GetVariableValue("VerbosePreference");
-        return (preference is PSObject p ? p.BaseObject : preference) is ActionPreference a &&
-               a is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        var value = MyInvocation.BoundParameters.TryGetValue(commonParameter, out var bound) ? bound : GetVariableValue(variable);
+        return (value is PSObject p ? p.BaseObject : value) switch
+        {
+            ActionPreference a => a,
+            SwitchParameter on => on.IsPresent ? ActionPreference.Continue : ActionPreference.SilentlyContinue,
+            bool on => on ? ActionPreference.Continue : ActionPreference.SilentlyContinue,
+            string text when Enum.TryParse<ActionPreference>(text, true, out var parsed) => parsed,
+            _ => null,
+        };
+    }
+
+    /// <summary>Closes a progress bar with a Completed record, made new (hosts keep records as written); nothing while
+    /// the pipeline is stopping, when PowerShell refuses writes.</summary>
+    protected void CompleteProgress(ProgressRecord last)
+    {
+        if (Stopping) return;
+        WriteProgress(new ProgressRecord(last.ActivityId, last.Activity, last.StatusDescription)
+            { PercentComplete = last.PercentComplete, RecordType = ProgressRecordType.Completed });
     }
 
     /// <summary>Writes what the host calls traced so far (on the pipeline thread: WriteVerbose allows no other).</summary>

@@ -25,10 +25,12 @@ internal sealed class StandardErrorWriter
     private readonly Cmdlet _cmdlet;
     private readonly Action<ErrorRecord>? _native;
 
-    public StandardErrorWriter(PSCmdlet cmdlet)
+    public StandardErrorWriter(RiverCmdlet cmdlet)
     {
         _cmdlet = cmdlet;
-        if (NativePath is not null && WouldStop(cmdlet) && cmdlet.CommandRuntime is { } runtime && NativePath.DeclaringType!.IsInstanceOfType(runtime))
+        // Stop and Inquire would end (or ask) at the first stderr line.
+        var wouldStop = cmdlet.Preference("ErrorAction", "ErrorActionPreference") is ActionPreference.Stop or ActionPreference.Inquire;
+        if (NativePath is not null && wouldStop && cmdlet.CommandRuntime is { } runtime && NativePath.DeclaringType!.IsInstanceOfType(runtime))
             _native = record => NativePath.Invoke(runtime, [record, null, true]);
     }
 
@@ -42,23 +44,6 @@ internal sealed class StandardErrorWriter
     {
         if (_native is null) _cmdlet.WriteError(record);
         else _native(record);
-    }
-
-    /// <summary>The command's effective error preference, as the runtime reads it: -ErrorAction if bound, else
-    /// $ErrorActionPreference. Stop and Inquire would end (or ask) at a stderr line.</summary>
-    private static bool WouldStop(PSCmdlet cmdlet)
-    {
-        object? value = cmdlet.MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound)
-            ? bound
-            : cmdlet.GetVariableValue("ErrorActionPreference");
-        if (value is PSObject p) value = p.BaseObject;
-        ActionPreference? preference = value switch
-        {
-            ActionPreference a => a,
-            string s when Enum.TryParse<ActionPreference>(s, true, out var parsed) => parsed,
-            _ => null,
-        };
-        return preference is ActionPreference.Stop or ActionPreference.Inquire;
     }
 
     private static MethodInfo? FindNativePath()
