@@ -2,6 +2,7 @@ using System.Globalization;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Resilience;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Logs;
@@ -122,22 +123,14 @@ public static class TaskEndpoints
     /// runner stays unreachable, its next heartbeat lists the task and the host answers with a kill for it.</summary>
     public static async Task DeliverAsync(Func<Task> call, long taskId, string what, ILogger log)
     {
-        for (var attempt = 1; attempt <= 3; attempt++)
+        try
         {
-            try
-            {
-                await call();
-                return;
-            }
-            catch (RunnerCallException e) when (attempt < 3)
-            {
-                log.LogWarning("{What} of task {TaskId} not delivered ({Error}); retrying", what, taskId, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
-            }
-            catch (RunnerCallException e)
-            {
-                log.LogWarning("{What} of task {TaskId} not delivered ({Error}); the next heartbeat will carry it", what, taskId, e.Message);
-            }
+            await RetryPolicy.RunnerNotice.ExecuteAsync(_ => call(), e => e is RunnerCallException,
+                (_, e, _) => log.LogWarning("{What} of task {TaskId} not delivered ({Error}); retrying", what, taskId, e.Message));
+        }
+        catch (RunnerCallException e)
+        {
+            log.LogWarning("{What} of task {TaskId} not delivered ({Error}); the next heartbeat will carry it", what, taskId, e.Message);
         }
     }
 

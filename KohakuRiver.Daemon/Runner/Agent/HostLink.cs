@@ -1,6 +1,7 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Resilience;
 
 namespace KohakuRiver.Daemon.Runner.Agent;
 
@@ -23,25 +24,21 @@ public sealed class HostLink : IDisposable
     /// the task, or refuses the report as malformed, which no retry can fix).</summary>
     public async Task ReportAsync(TaskUpdateRequest update, CancellationToken ct)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await Client.UpdateTaskAsync(update, ct);
-                return;
-            }
-            catch (RiverApiException e) when (e.Kind is RiverErrorKind.NotFound or RiverErrorKind.InvalidArgument)
-            {
-                _log.LogWarning("Host refused the {Status} report of task {TaskId}: {Detail}", update.Status, update.TaskId, e.Detail);
-                return;
-            }
-            catch (RiverApiException e)
-            {
-                if (attempt is 1 or 10 or 100) _log.LogWarning("Report of task {TaskId} ({Status}) not delivered, retrying: {Detail}", update.TaskId, update.Status, e.Detail);
-            }
-            await Task.Delay(delay, ct);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            await RetryPolicy.StatusReport.ExecuteAsync(c => Client.UpdateTaskAsync(update, c),
+                e => e is RiverApiException { Kind: not (RiverErrorKind.NotFound or RiverErrorKind.InvalidArgument) },
+                (attempt, e, _) =>
+                {
+                    if (attempt is 1 or 10 or 100)
+                        _log.LogWarning("Report of task {TaskId} ({Status}) not delivered, retrying: {Detail}",
+                            update.TaskId, update.Status, ((RiverApiException)e).Detail);
+                },
+                ct: ct);
+        }
+        catch (RiverApiException e)
+        {
+            _log.LogWarning("Host refused the {Status} report of task {TaskId}: {Detail}", update.Status, update.TaskId, e.Detail);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Resilience;
 using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Daemon.Runner.Resources;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -73,12 +74,9 @@ public sealed class RunnerAgent(
         }
     }
 
-    private async Task RegisterAsync(string url, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
+    private Task RegisterAsync(string url, CancellationToken ct) =>
+        // Forever, not five times: a runner started before its host must join when the host comes up.
+        RetryPolicy.Registration.ExecuteAsync(async c =>
             {
                 await host.Client.RegisterAsync(new RegisterRequest
                 {
@@ -88,20 +86,17 @@ public sealed class RunnerAgent(
                     TotalRamBytes = resources.MemoryBytes,
                     NumaTopology = resources.NumaTopology(),
                     RunnerVersion = Version,
-                }, ct);
+                }, c);
                 log.LogInformation("Registered with the host at {Host} as {Node} ({Url})", settings.HostUrl, settings.NodeName, url);
-                return;
-            }
-            catch (RiverApiException e)
+            },
+            e => e is RiverApiException,
+            (attempt, e, delay) =>
             {
-                // Forever, not five times: a runner started before its host must join when the host comes up.
                 if (attempt <= 3 || attempt % 20 == 0)
-                    log.LogWarning("Registration attempt {Attempt} failed: {Detail}; retrying in {Delay:0.#} s", attempt, e.Detail, delay.TotalSeconds);
-            }
-            await Task.Delay(delay, ct);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
-        }
-    }
+                    log.LogWarning("Registration attempt {Attempt} failed: {Detail}; retrying in {Delay:0.#} s",
+                        attempt, ((RiverApiException)e).Detail, delay.TotalSeconds);
+            },
+            ct: ct);
 
     private HeartbeatRequest Heartbeat()
     {
