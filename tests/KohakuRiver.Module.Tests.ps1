@@ -51,7 +51,7 @@ Describe 'The module surface' {
     }
 
     It 'binds a task object to -TaskId by property name' {
-        $task = [KohakuRiver.Core.Wire.RiverTask]@{ TaskId = 7205759403792793601 }
+        $task = [KohakuRiver.Core.Tasks.RiverTask]@{ TaskId = 7205759403792793601 }
         { $task | Stop-RiverTask -WhatIf -ErrorAction Stop } | Should -Not -Throw
         { [pscustomobject]@{ TaskId = '7205759403792793601' } | Suspend-RiverTask -WhatIf -ErrorAction Stop } | Should -Not -Throw
     }
@@ -72,7 +72,7 @@ Describe 'The module surface' {
 
     It 'binds a task''s Environment, not its Name, to the environment cmdlets' {
         # An invalid name would be refused before -WhatIf; the task's environment is a valid one.
-        $task = [KohakuRiver.Core.Wire.RiverTask]@{ TaskId = 7205759403792793601; Name = 'Not A Valid Name'; Environment = 'py312' }
+        $task = [KohakuRiver.Core.Tasks.RiverTask]@{ TaskId = 7205759403792793601; Name = 'Not A Valid Name'; Environment = 'py312' }
         { $task | Remove-RiverEnvironment -WhatIf -ErrorAction Stop } | Should -Not -Throw
         { $task | Publish-RiverEnvironment -WhatIf -ErrorAction Stop } | Should -Not -Throw
         { [KohakuRiver.Core.Environments.RiverEnvironment]@{ Environment = 'py312' } | Stop-RiverEnvironment -WhatIf -ErrorAction Stop } |

@@ -1,4 +1,6 @@
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Client;
 
@@ -9,8 +11,9 @@ public sealed partial class RiverClient
         SendAsync(HttpMethod.Post, "api/vps/create", request, RiverJsonContext.Default.VpsCreateRequest, RiverJsonContext.Default.VpsCreateResponse, ct);
 
     /// <summary>All VPS tasks (newest first), or only the active ones.</summary>
-    public Task<List<RiverTask>> GetVpsAsync(bool activeOnly = false, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Get, activeOnly ? "api/vps/status" : "api/vps", null, null, RiverJsonContext.Default.ListRiverTask, ct);
+    public async Task<List<RiverTask>> GetVpsAsync(bool activeOnly = false, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, activeOnly ? "api/vps/status" : "api/vps", null, null, RiverJsonContext.Default.ListRiverTask, ct)
+            .ConfigureAwait(false)).ToRiverTasks();
 
     public Task<MessageResponse> StopVpsAsync(long taskId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/vps/stop/{taskId}", null, null, RiverJsonContext.Default.MessageResponse, ct);

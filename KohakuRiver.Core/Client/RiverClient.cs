@@ -7,7 +7,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Client;
 
@@ -52,11 +54,12 @@ public sealed partial class RiverClient : IDisposable
     public Task<SubmitResponse> SubmitBatchAsync(BatchSubmitRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/batches", request, RiverJsonContext.Default.BatchSubmitRequest, RiverJsonContext.Default.SubmitResponse, ct);
 
-    public Task<RiverTask> GetTaskAsync(long taskId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Get, $"api/status/{taskId}", null, null, RiverJsonContext.Default.RiverTask, ct);
+    public async Task<RiverTask> GetTaskAsync(long taskId, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, $"api/status/{taskId}", null, null, RiverJsonContext.Default.RiverTask, ct).ConfigureAwait(false)).ToRiverTask();
 
-    public Task<List<RiverTask>> ListTasksAsync(TaskQuery? query = null, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Get, "api/tasks" + ToQueryString(query ?? new TaskQuery()), null, null, RiverJsonContext.Default.ListRiverTask, ct);
+    public async Task<List<RiverTask>> ListTasksAsync(TaskQuery? query = null, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, "api/tasks" + ToQueryString(query ?? new TaskQuery()), null, null, RiverJsonContext.Default.ListRiverTask, ct)
+            .ConfigureAwait(false)).ToRiverTasks();
 
     /// <summary>Every task matching the query, fetched page by page as the caller consumes them.</summary>
     public async IAsyncEnumerable<RiverTask> EnumerateTasksAsync(TaskQuery? query = null, int? maxCount = null,
@@ -82,20 +85,21 @@ public sealed partial class RiverClient : IDisposable
     }
 
     /// <summary>Long-polls until the task is final or <paramref name="timeout"/> passes; returns the task as it then is.</summary>
-    public Task<RiverTask> WaitTaskAsync(long taskId, TimeSpan timeout, CancellationToken ct = default)
+    public async Task<RiverTask> WaitTaskAsync(long taskId, TimeSpan timeout, CancellationToken ct = default)
     {
         var seconds = Math.Clamp(timeout.TotalSeconds, 0, 300).ToString("0.###", CultureInfo.InvariantCulture);
-        return SendAsync(HttpMethod.Get, $"api/tasks/{taskId}/wait?timeout={seconds}", null, null, RiverJsonContext.Default.RiverTask, ct);
+        return (await SendAsync(HttpMethod.Get, $"api/tasks/{taskId}/wait?timeout={seconds}", null, null, RiverJsonContext.Default.RiverTask, ct)
+            .ConfigureAwait(false)).ToRiverTask();
     }
 
     /// <summary>
     /// Long-polls until every task (or, with <paramref name="any"/>, at least one) is final, or the timeout passes;
     /// returns all the named tasks as they then are. The host caps one call at 300 s: callers loop for longer waits.
     /// </summary>
-    public Task<List<RiverTask>> WaitTasksAsync(IReadOnlyCollection<long> taskIds, bool any, TimeSpan timeout, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, "api/tasks/wait",
+    public async Task<List<RiverTask>> WaitTasksAsync(IReadOnlyCollection<long> taskIds, bool any, TimeSpan timeout, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Post, "api/tasks/wait",
             new WaitRequest { TaskIds = [.. taskIds], Any = any, TimeoutSeconds = Math.Clamp(timeout.TotalSeconds, 0, 300) },
-            RiverJsonContext.Default.WaitRequest, RiverJsonContext.Default.ListRiverTask, ct);
+            RiverJsonContext.Default.WaitRequest, RiverJsonContext.Default.ListRiverTask, ct).ConfigureAwait(false)).ToRiverTasks();
 
     public Task<MessageResponse> KillAsync(long taskId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/kill/{taskId}", null, null, RiverJsonContext.Default.MessageResponse, ct);

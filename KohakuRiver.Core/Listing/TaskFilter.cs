@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Listing;
 

@@ -2,7 +2,9 @@ using System.Globalization;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Parsing;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Sweeps;
 
@@ -53,7 +55,7 @@ public static class TaskBatchSubmitter
                 {
                     TaskId = id,
                     BatchId = response.BatchId,
-                    TaskType = spec.TaskType,
+                    Kind = TaskKindNames.TryParse(spec.TaskType, out var kind) ? kind : TaskKind.Command,
                     Name = spec.Name,
                     Command = spec.Command,
                     Arguments = spec.Arguments ?? [],

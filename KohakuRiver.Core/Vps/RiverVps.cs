@@ -1,5 +1,7 @@
 using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Vps;
 
@@ -21,8 +23,7 @@ public sealed class RiverVps
     public string? Image { get; init; }
     public int Cores { get; init; }
     public long? MemoryBytes { get; init; }
-    /// <summary>upload, generate or disabled.</summary>
-    public string? SshKeyMode { get; init; }
+    public SshKeyMode? SshKeyMode { get; init; }
     public string? IdentityFile { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
@@ -68,7 +69,7 @@ public sealed class RiverVps
             Image = request.RegistryImage,
             Cores = request.RequiredCores ?? 0,
             MemoryBytes = request.RequiredMemoryBytes,
-            SshKeyMode = request.SshKeyMode,
+            SshKeyMode = SshKeyModeNames.TryParse(request.SshKeyMode, out var mode) ? mode : null,
             IdentityFile = identityFile,
         };
     }

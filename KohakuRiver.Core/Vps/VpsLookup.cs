@@ -1,15 +1,13 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Wire;
+using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>Finding a VPS by task id and telling whether SSH can reach it.</summary>
 public static class VpsLookup
 {
-    public const string TaskType = "vps";
-
-    public static bool IsVps(RiverTask task) => string.Equals(task.TaskType, TaskType, StringComparison.OrdinalIgnoreCase);
+    public static bool IsVps(RiverTask task) => task.Kind == TaskKind.Vps;
 
     /// <summary>True while the VPS holds its node's resources (not yet finished).</summary>
     public static bool IsActive(RiverTask task) => !task.Status.IsFinal();
@@ -19,14 +17,14 @@ public static class VpsLookup
     {
         ArgumentNullException.ThrowIfNull(client);
         var task = await client.GetTaskAsync(taskId, ct).ConfigureAwait(false);
-        return IsVps(task) ? task : throw new KeyNotFoundException($"task {taskId} is not a VPS (it is a {task.TaskType} task)");
+        return IsVps(task) ? task : throw new KeyNotFoundException($"task {taskId} is not a VPS (it is a {task.Kind.ToWire()} task)");
     }
 
     /// <summary>Throws <see cref="VpsNotReachableException"/> unless the VPS is running with SSH and a known port.</summary>
     public static void EnsureSshReachable(RiverTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (string.Equals(task.SshKeyMode, "disabled", StringComparison.OrdinalIgnoreCase))
+        if (task.SshKeyMode == SshKeyMode.Disabled)
             throw new VpsNotReachableException(task.TaskId, $"VPS {task.TaskId} was created without SSH (-NoSsh)");
         if (task.Status != RiverTaskStatus.Running)
             throw new VpsNotReachableException(task.TaskId, task.Status.IsFinal()

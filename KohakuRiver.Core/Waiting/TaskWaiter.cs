@@ -1,5 +1,7 @@
 using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Waiting;
 

@@ -13,7 +13,7 @@ namespace KohakuRiver.PowerShell.Commands;
 /// is read again (its TaskId binds); a node piped in lists its tasks (its NodeName binds).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "RiverTask")]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class GetRiverTaskCommand : RiverClientCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

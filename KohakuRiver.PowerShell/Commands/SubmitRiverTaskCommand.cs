@@ -24,7 +24,7 @@ namespace KohakuRiver.PowerShell.Commands;
 /// </para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "RiverTask")]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
 {
     internal const int WaitActivityId = 0x5249_5601;

@@ -43,7 +43,7 @@ public abstract class TaskControlCommand : RiverClientCmdlet
 
 /// <summary>Kills tasks (pending ones never start).</summary>
 [Cmdlet(VerbsLifecycle.Stop, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class StopRiverTaskCommand : TaskControlCommand
 {
     protected override string Action => "Stop (kill)";
@@ -53,7 +53,7 @@ public sealed class StopRiverTaskCommand : TaskControlCommand
 
 /// <summary>Pauses running tasks (their containers are frozen, their resources kept).</summary>
 [Cmdlet(VerbsLifecycle.Suspend, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class SuspendRiverTaskCommand : TaskControlCommand
 {
     protected override string Action => "Suspend (pause)";
@@ -63,7 +63,7 @@ public sealed class SuspendRiverTaskCommand : TaskControlCommand
 
 /// <summary>Resumes paused tasks.</summary>
 [Cmdlet(VerbsLifecycle.Resume, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class ResumeRiverTaskCommand : TaskControlCommand
 {
     protected override string Action => "Resume";

@@ -11,7 +11,7 @@ namespace KohakuRiver.PowerShell.Commands;
 /// and writes the finished tasks; on -Timeout it writes nothing. Ctrl+C stops the wait at once.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "RiverTask")]
-[OutputType(typeof(RiverTask))]
+[OutputType(typeof(Core.Tasks.RiverTask))]
 public sealed class WaitRiverTaskCommand : RiverClientCmdlet
 {
     internal const int ActivityId = 0x5249_5600;

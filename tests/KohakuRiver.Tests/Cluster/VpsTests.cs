@@ -115,8 +115,8 @@ public sealed class VpsTests(DockerFixture docker) : IClassFixture<DockerFixture
         var vps = await CreateAsync(cluster, new VpsCreateRequest { ContainerName = SshdEnvironment, SshKeyMode = "generate" });
         Assert.Contains("PRIVATE KEY", vps.SshPrivateKey);
         var stored = await cluster.Client.GetTaskAsync(vps.TaskId, cts.Token);
-        Assert.Equal(vps.SshPublicKey, stored.SshPublicKey);
-        Assert.DoesNotContain("PRIVATE", System.Text.Json.JsonSerializer.Serialize(stored, RiverJsonContext.Default.RiverTask));
+        Assert.Equal(vps.SshPublicKey, stored.Internals.SshPublicKey);
+        Assert.DoesNotContain("PRIVATE", System.Text.Json.JsonSerializer.Serialize(stored));
 
         var identity = ProcessRunner.WritePrivate(Path.Combine(_dir, "generated"), vps.SshPrivateKey!);
         await using var forwarder = new SshLoopbackForwarder("127.0.0.1", cluster.HostSettings.SshProxyPort, vps.TaskId, cluster.HostSettings.ApiToken!);

@@ -9,6 +9,7 @@ using KohakuRiver.Core.Output;
 using KohakuRiver.Core.Sweeps;
 using KohakuRiver.Core.Waiting;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 
 namespace KohakuRiver.Tests.Core;

@@ -4,6 +4,7 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Vps;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using KohakuRiver.Tests.Host;
 using Xunit;
 
@@ -161,7 +162,7 @@ public sealed class VpsCreationTests
     [Fact]
     public async Task Only_VPS_tasks_are_VPSs_and_only_a_running_one_with_ssh_is_reachable()
     {
-        var host = new FakeHost().On("GET /api/status/*", r => FakeHost.Json(new RiverTask
+        var host = new FakeHost().On("GET /api/status/*", r => FakeHost.Json(new KohakuRiver.Core.Wire.RiverTask
         {
             TaskId = long.Parse(r.Path.Split('/').Last(), System.Globalization.CultureInfo.InvariantCulture),
             TaskType = r.Path.EndsWith("/1", StringComparison.Ordinal) ? "command" : "vps",
@@ -176,14 +177,12 @@ public sealed class VpsCreationTests
         var vps = await VpsLookup.GetAsync(client, 2, ct);
         VpsLookup.EnsureSshReachable(vps);
 
-        vps.Status = RiverTaskStatus.Pending;
-        Assert.Contains("not running yet", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(vps)).Message);
-        vps.Status = RiverTaskStatus.Stopped;
-        Assert.Contains("only a running VPS", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(vps)).Message);
-        vps.Status = RiverTaskStatus.Running;
-        vps.SshPort = null;
-        Assert.Contains("sshd has not answered", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(vps)).Message);
-        vps.SshKeyMode = "disabled";
+        RiverTask With(RiverTaskStatus status, int? port, SshKeyMode mode = SshKeyMode.Upload) =>
+            new() { TaskId = vps.TaskId, Kind = TaskKind.Vps, Status = status, SshPort = port, SshKeyMode = mode };
+        Assert.Contains("not running yet", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(With(RiverTaskStatus.Pending, 22022))).Message);
+        Assert.Contains("only a running VPS", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(With(RiverTaskStatus.Stopped, 22022))).Message);
+        Assert.Contains("sshd has not answered", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(With(RiverTaskStatus.Running, null))).Message);
+        vps = With(RiverTaskStatus.Running, null, SshKeyMode.Disabled);
         Assert.Contains("-NoSsh", Assert.Throws<VpsNotReachableException>(() => VpsLookup.EnsureSshReachable(vps)).Message);
     }
 
@@ -192,8 +191,8 @@ public sealed class VpsCreationTests
     {
         var vps = RiverVps.FromTask(new RiverTask
         {
-            TaskId = Id, TaskType = "vps", Name = "dev", Status = RiverTaskStatus.Running, NodeName = "gpu-a", SshPort = 22022,
-            Environment = "py312", RequiredCores = 4, RequiredMemoryBytes = 1 << 30, SshKeyMode = "upload",
+            TaskId = Id, Kind = TaskKind.Vps, Name = "dev", Status = RiverTaskStatus.Running, NodeName = "gpu-a", SshPort = 22022,
+            Environment = "py312", RequiredCores = 4, RequiredMemoryBytes = 1 << 30, SshKeyMode = SshKeyMode.Upload,
         }, "/home/u/.ssh/kohakuriver/vps-1");
 
         Assert.Equal((Id, "dev", "gpu-a", (int?)22022, "py312", 4, (long?)(1 << 30)),

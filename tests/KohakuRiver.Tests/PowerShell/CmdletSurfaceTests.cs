@@ -1,6 +1,8 @@
 using KohakuRiver.Core.Errors;
 using Xunit;
 
+using KohakuRiver.Core.Tasks;
+
 namespace KohakuRiver.Tests.PowerShell;
 
 /// <summary>Conventions every cmdlet of the built module keeps, checked on its metadata.</summary>
@@ -51,7 +53,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
             Assert.All(c.OutputTypes, t => Assert.True(t.IsPublic, $"{c.Name} writes {t}, which is public"));
         });
         Assert.Equal(typeof(string).FullName, module.Cmdlet("Receive-RiverTaskOutput").OutputTypes.Single().FullName);
-        Assert.Equal("KohakuRiver.Core.Wire.RiverTask", module.Cmdlet("Wait-RiverTask").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Tasks.RiverTask", module.Cmdlet("Wait-RiverTask").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Wire.RiverNode", module.Cmdlet("Get-RiverNode").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Environments.RiverEnvironment", module.Cmdlet("Get-RiverEnvironment").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Environments.EnvironmentCommandResult", module.Cmdlet("Invoke-RiverEnvironmentCommand").OutputTypes.Single().FullName);

@@ -1,5 +1,6 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

@@ -1,5 +1,6 @@
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;
@@ -26,6 +27,22 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTe
         var text = (string)Ps.Run("Get-RiverTask -Newest 2 | Out-String -Width 250").Objects.Single();
         Assert.Contains("echo 2", text);
         Assert.Contains("x=2", text.Replace(" ", ""));
+    }
+
+    [Fact]
+    public void Host_paths_stay_out_of_every_listing_and_are_there_when_asked_for_by_name()
+    {
+        var task = Ps.Run("Submit-RiverTask 'echo hi'").ShouldSucceed().Of<RiverTask>().Single();
+        var everything = (string)Ps.Run("Get-RiverTask $id | Format-List * | Out-String -Width 250", Vars(("id", task.TaskId))).ShouldSucceed().Objects.Single();
+        Assert.Contains("Kind", everything);
+        Assert.Contains("Command", everything);
+        foreach (var inner in new[] { "StdoutPath", "StderrPath", "DockerImageName", "SshPublicKey", $"{task.TaskId}.out" })
+            Assert.DoesNotContain(inner, everything.Replace("StdoutPath, StderrPath, EngineImageName, SshPublicKey: ask by name", ""));
+        var csv = string.Join("\n", Ps.Run("Get-RiverTask $id | ConvertTo-Csv", Vars(("id", task.TaskId))).ShouldSucceed().Objects);
+        Assert.DoesNotContain($"{task.TaskId}.out", csv);
+
+        var path = (string)Ps.Run("(Get-RiverTask $id).Internals.StdoutPath", Vars(("id", task.TaskId))).ShouldSucceed().Objects.Single();
+        Assert.EndsWith($"{task.TaskId}.out", path);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using Xunit;
 
+using KohakuRiver.Core.Tasks;
+
 namespace KohakuRiver.Tests.PowerShell.Runspaces;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using KohakuRiver.Tests.Core;
 using Xunit;
 
