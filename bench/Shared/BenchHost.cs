@@ -30,6 +30,9 @@ internal sealed class BenchHost : IAsyncDisposable
     public Uri Uri { get; }
     public string Token { get; }
 
+    /// <summary>The one node the host starts with (one core, served by the stub).</summary>
+    public const string NodeName = "bench-node";
+
     public static string DefaultDaemon => Path.Combine(RepoRoot(), "KohakuRiver.Daemon", "bin", "Release", "net10.0", "kohakuriver-daemon.dll");
 
     public static async Task<BenchHost> StartAsync(string daemonDll)
@@ -62,7 +65,7 @@ internal sealed class BenchHost : IAsyncDisposable
         using var runnerSide = new RiverClient(host.Uri, "bench-cluster");
         await RetryAsync(() => runnerSide.RegisterAsync(new RegisterRequest
         {
-            Hostname = "bench-node",
+            Hostname = NodeName,
             Url = runner.Uri.ToString().TrimEnd('/'),
             TotalCores = 1,
             TotalRamBytes = 1L << 40,

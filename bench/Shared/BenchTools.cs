@@ -26,6 +26,16 @@ internal static class BenchTools
         return double.NaN;
     }
 
+    /// <summary>What a process's resident memory is made of (anonymous, file-backed, shared), from /proc.</summary>
+    public static string RssBreakdown(int pid)
+    {
+        var parts = File.ReadLines($"/proc/{pid}/status")
+            .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("RssShmem:", StringComparison.Ordinal))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => $"{f[0].TrimEnd(':')[3..].ToLowerInvariant()} {long.Parse(f[1], CultureInfo.InvariantCulture) / 1024.0:0.0} MB");
+        return string.Join(", ", parts);
+    }
+
     /// <summary>A loopback port free at the moment of the call.</summary>
     public static int FreePort()
     {
