@@ -64,7 +64,7 @@ public sealed partial class ClusterState
             a.Task.ErrorMessage = "stopped by user";
             Finish(a, RiverTaskStatus.Stopped, _time.GetUtcNow());
             _store.UpdateTask(a.Task);
-            return wasOnNode ? Notice(a.Task, node, "vps") : null;
+            return wasOnNode ? Notice(a.Task, node) : null;
         }
     }
 
@@ -77,7 +77,7 @@ public sealed partial class ClusterState
             if (!a.Task.IsVps) throw HostException.Invalid($"task {taskId} is not a VPS");
             if (a.Task.Status != RiverTaskStatus.Running)
                 throw HostException.Conflict($"VPS {taskId} is {a.Task.Status.ToWire()}; only a running VPS can be restarted");
-            return Notice(a.Task, a.Task.NodeName, "vps");
+            return Notice(a.Task, a.Task.NodeName);
         }
     }
 

@@ -136,7 +136,7 @@ public sealed partial class ClusterState : ISshTargetResolver
     }
 
     /// <summary>Which runner to call about a task, and its container's name there.</summary>
-    private RunnerNotice Notice(TaskRecord t, string? node, string kind = "task") =>
-        new(t.TaskId, node, node is not null && _nodes.TryGetValue(node, out var n) ? n.Stored.Registration.Url : null,
-            $"kohakuriver-{(t.IsVps ? "vps" : kind)}-{t.TaskId}");
+    private RunnerNotice Notice(TaskRecord task, string? node) =>
+        new(task.TaskId, node, node is not null && _nodes.TryGetValue(node, out var entry) ? entry.Stored.Registration.Url : null,
+            $"kohakuriver-{(task.IsVps ? "vps" : "task")}-{task.TaskId}");
 }
