@@ -32,7 +32,7 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, Backgr
         }
     }
 
-    private async Task SendAsync(State.Dispatch d, CancellationToken ct)
+    private async Task SendAsync(PlacedTask d, CancellationToken ct)
     {
         try
         {

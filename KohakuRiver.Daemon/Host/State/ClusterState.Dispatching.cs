@@ -7,7 +7,7 @@ namespace KohakuRiver.Daemon.Host.State;
 public sealed partial class ClusterState
 {
     /// <summary>Places queued tasks, in submission order, wherever they fit now; marks them assigning.</summary>
-    public List<Dispatch> TakeDispatches()
+    public List<PlacedTask> TakeDispatches()
     {
         lock (_gate)
         {
@@ -17,7 +17,7 @@ public sealed partial class ClusterState
                 capacities[n.Stored.Hostname] = capacities[n.Stored.Hostname] with { Online = false };
             if (!capacities.Values.Any(c => c.Online)) return [];
             var now = _time.GetUtcNow();
-            var result = new List<Dispatch>();
+            var result = new List<PlacedTask>();
             // The walk ends as soon as no online node has room for the smallest queued task, so a long queue behind
             // a full cluster costs nothing per signal.
             foreach (var id in _pending.Ids)
@@ -30,7 +30,7 @@ public sealed partial class ClusterState
                 capacities[node.Name] = NodeCapacities.Reserve(node, request);
                 a.Task.NodeName = node.Name;
                 Move(a, RiverTaskStatus.Assigning, now);
-                result.Add(new Dispatch(a.Task.Clone(), node.Name, _nodes[node.Name].Stored.Registration.Url));
+                result.Add(new PlacedTask(a.Task.Clone(), node.Name, _nodes[node.Name].Stored.Registration.Url));
             }
             foreach (var d in result) _pending.Remove(d.Task.TaskId);
             _store.UpdateTasks(result.Select(d => _active[d.Task.TaskId].Task).ToList());

@@ -63,7 +63,7 @@ public sealed class ClusterStateTests : IDisposable
 
     private RiverTaskStatus StoredStatusOf(long id) => _store.GetTask(id)!.Status;
 
-    private static List<long> Ids(IEnumerable<Dispatch> ds) => ds.Select(d => d.Task.TaskId).ToList();
+    private static List<long> Ids(IEnumerable<PlacedTask> placed) => placed.Select(p => p.Task.TaskId).ToList();
 
     private HostException Refused(Action submit)
     {
