@@ -2,6 +2,7 @@ using System.Net;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Docker;
 using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Api;
 using KohakuRiver.Daemon.Host.Dispatch;
@@ -46,6 +47,10 @@ public static class HostServer
         builder.Services.AddSingleton<ISshTargetResolver>(sp => sp.GetRequiredService<ClusterState>());
         builder.Services.AddSingleton<SshProxyServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SshProxyServer>());
+        // Registered before the dispatcher, so it stops after it (hosted services stop in reverse order) and waits for
+        // the sends of the dispatcher's last pass.
+        builder.Services.AddSingleton<BackgroundCalls>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundCalls>());
         builder.Services.AddHostedService<Dispatcher>();
         builder.Services.AddHostedService<HeartbeatMonitor>();
 

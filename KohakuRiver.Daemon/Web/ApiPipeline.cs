@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace KohakuRiver.Daemon.Web;
@@ -26,6 +27,10 @@ public static class ApiPipeline
             catch (ApiException e)
             {
                 if (!ctx.Response.HasStarted) await WriteError(ctx, e.StatusCode, e.Detail);
+            }
+            catch (HostException e)
+            {
+                if (!ctx.Response.HasStarted) await WriteError(ctx, StatusFor(e.Kind), e.Message);
             }
             catch (BadHttpRequestException e)
             {
@@ -72,6 +77,16 @@ public static class ApiPipeline
             }
             await next(ctx);
         });
+
+    /// <summary>The HTTP status of each kind of host error: the one place the core's refusals become status codes.</summary>
+    public static int StatusFor(HostErrorKind kind) => kind switch
+    {
+        HostErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        HostErrorKind.NotFound => StatusCodes.Status404NotFound,
+        HostErrorKind.Conflict => StatusCodes.Status409Conflict,
+        HostErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     public static bool TokenEquals(string given, string expected) =>
         CryptographicOperations.FixedTimeEquals(

@@ -66,13 +66,18 @@ public static class WireChecks
     /// <summary>Free text that must not hold a NUL (a process's command line or environment would be cut there; other
     /// readers refuse it) and has a size bound. Returns its size in bytes; <paramref name="label"/> prefixes the message
     /// (a batch's <c>tasks[3]: </c>).</summary>
-    public static int Text(string field, string? value, int maxBytes, string label = "")
+    public static int Text(string field, string? value, int maxBytes, string label = "") =>
+        WhyTextRefused(field, value, maxBytes, label, out var bytes) is { } why ? throw Bad(why) : bytes;
+
+    /// <summary>The same rule without the exception: why the text is refused, or null; <paramref name="bytes"/> is its
+    /// size. For checks outside the web layer that report in their own error type.</summary>
+    public static string? WhyTextRefused(string field, string? value, int maxBytes, string label, out int bytes)
     {
-        if (value is null) return 0;
-        if (value.Contains('\0')) throw Bad($"{label}{field} contains a NUL character");
-        var bytes = System.Text.Encoding.UTF8.GetByteCount(value);
-        if (bytes > maxBytes) throw Bad($"{label}{field} is {bytes} bytes long; at most {maxBytes} are allowed");
-        return bytes;
+        bytes = 0;
+        if (value is null) return null;
+        if (value.Contains('\0')) return $"{label}{field} contains a NUL character";
+        bytes = System.Text.Encoding.UTF8.GetByteCount(value);
+        return bytes > maxBytes ? $"{label}{field} is {bytes} bytes long; at most {maxBytes} are allowed" : null;
     }
 
     private static void Gpus(List<GpuInfo>? gpus)

@@ -18,6 +18,7 @@ public static class NodeEndpoints
         api.MapPost("/register", async (HttpRequest req, ClusterState state) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.RegisterRequest);
+            WireChecks.Registration(body);
             state.Register(body);
             return ApiPipeline.Json(new MessageResponse { Message = $"node {body.Hostname} registered" }, RiverJsonContext.Default.MessageResponse);
         });
@@ -25,18 +26,19 @@ public static class NodeEndpoints
         api.MapPut("/heartbeat/{hostname}", async (string hostname, HttpRequest req, ClusterState state) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.HeartbeatRequest);
-            var kill = state.Heartbeat(hostname, body)
-                       ?? throw ApiException.NotFound($"node {hostname} is not registered; register first");
+            WireChecks.Heartbeat(body);
+            var kill = state.Heartbeat(hostname, body);
             return ApiPipeline.Json(new HeartbeatResponse { Message = "ok", KillTasks = kill }, RiverJsonContext.Default.HeartbeatResponse);
         });
 
         api.MapPost("/update", async (HttpRequest req, ClusterState state) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.TaskUpdateRequest);
+            WireChecks.Update(body);
             return state.ApplyUpdate(body) switch
             {
-                ClusterState.UpdateOutcome.Unknown => throw ApiException.NotFound($"task {body.TaskId} not found"),
-                ClusterState.UpdateOutcome.Ignored => ApiPipeline.Json(new MessageResponse { Message = "ignored: stale or duplicate update" }, RiverJsonContext.Default.MessageResponse),
+                UpdateOutcome.Unknown => throw ApiException.NotFound($"task {body.TaskId} not found"),
+                UpdateOutcome.Ignored => ApiPipeline.Json(new MessageResponse { Message = "ignored: stale or duplicate update" }, RiverJsonContext.Default.MessageResponse),
                 _ => ApiPipeline.Json(new MessageResponse { Message = "updated" }, RiverJsonContext.Default.MessageResponse),
             };
         });

@@ -3,7 +3,9 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Resilience;
+using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Logs;
 using KohakuRiver.Daemon.Host.State;
@@ -36,7 +38,7 @@ public static class TaskEndpoints
         }).WithMetadata(new RequestSizeLimitAttribute(RequestLimits.MaxBatchBodyBytes));
 
         api.MapGet("/status/{id}", (string id, ClusterState state) =>
-            ApiPipeline.Json(state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found"), RiverJsonContext.Default.RiverTask));
+            ApiPipeline.Json((state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found")).ToWire(), RiverJsonContext.Default.RiverTask));
 
         api.MapGet("/tasks", (HttpRequest req, HostStore store) =>
         {
@@ -49,7 +51,7 @@ public static class TaskEndpoints
             long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ApiPipeline.ParseId(b!, "batch_id") : null;
             var limit = IntQuery(q, "limit", 100, 1, 1000);
             var offset = IntQuery(q, "offset", 0, 0, int.MaxValue);
-            return ApiPipeline.JsonArray(store.EnumerateTasks(status, node, batch, limit, offset), RiverJsonContext.Default.RiverTask);
+            return ApiPipeline.JsonArray(store.EnumerateTasks(status, node, batch, limit, offset).Select(t => t.ToWire()), RiverJsonContext.Default.RiverTask);
         });
 
         api.MapGet("/tasks/{id}/wait", async (string id, HttpRequest req, ClusterState state) =>
@@ -57,7 +59,7 @@ public static class TaskEndpoints
             var taskId = ApiPipeline.ParseId(id);
             var timeout = TimeoutQuery(req);
             var tasks = await state.WaitAsync([taskId], any: false, timeout, req.HttpContext.RequestAborted);
-            return ApiPipeline.Json(tasks[0], RiverJsonContext.Default.RiverTask);
+            return ApiPipeline.Json(tasks[0].ToWire(), RiverJsonContext.Default.RiverTask);
         });
 
         api.MapPost("/tasks/wait", async (HttpRequest req, ClusterState state) =>
@@ -67,15 +69,15 @@ public static class TaskEndpoints
             if (body.TimeoutSeconds is < 0 or > 300 || double.IsNaN(body.TimeoutSeconds))
                 throw ApiException.BadRequest($"timeout_seconds must be between 0 and 300, got {body.TimeoutSeconds}");
             var tasks = await state.WaitAsync(body.TaskIds.Distinct().ToList(), body.Any, TimeSpan.FromSeconds(body.TimeoutSeconds), req.HttpContext.RequestAborted);
-            return ApiPipeline.Json(tasks, RiverJsonContext.Default.ListRiverTask);
+            return ApiPipeline.Json(tasks.ToWire(), RiverJsonContext.Default.ListRiverTask);
         });
 
-        api.MapPost("/kill/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
+        api.MapPost("/kill/{id}", (string id, ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILoggerFactory logs) =>
         {
             var taskId = ApiPipeline.ParseId(id);
             var notice = state.Kill(taskId);
             if (notice?.RunnerUrl is { } url)
-                _ = DeliverAsync(() => runners.KillAsync(url, notice.TaskId, notice.ContainerName, CancellationToken.None), taskId, "kill", logs.CreateLogger("Kill"));
+                calls.Start($"kill of task {taskId}", ct => DeliverAsync(token => runners.KillAsync(url, notice.TaskId, notice.ContainerName, token), taskId, "kill", logs.CreateLogger("Kill"), ct));
             return ApiPipeline.Json(new MessageResponse { Message = $"task {taskId} killed" }, RiverJsonContext.Default.MessageResponse, 202);
         });
 
@@ -121,12 +123,12 @@ public static class TaskEndpoints
 
     /// <summary>Tells a runner to stop a task the host already marked final. Best effort with a few retries; if the
     /// runner stays unreachable, its next heartbeat lists the task and the host answers with a kill for it.</summary>
-    public static async Task DeliverAsync(Func<Task> call, long taskId, string what, ILogger log)
+    public static async Task DeliverAsync(Func<CancellationToken, Task> call, long taskId, string what, ILogger log, CancellationToken ct)
     {
         try
         {
-            await RetryPolicy.RunnerNotice.ExecuteAsync(_ => call(), e => e is RunnerCallException,
-                (_, e, _) => log.LogWarning("{What} of task {TaskId} not delivered ({Error}); retrying", what, taskId, e.Message));
+            await RetryPolicy.RunnerNotice.ExecuteAsync(call, e => e is RunnerCallException,
+                (_, e, _) => log.LogWarning("{What} of task {TaskId} not delivered ({Error}); retrying", what, taskId, e.Message), ct: ct);
         }
         catch (RunnerCallException e)
         {

@@ -2,7 +2,9 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
@@ -21,37 +23,35 @@ public static class VpsEndpoints
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.VpsCreateRequest);
             string? publicKey = null, privateKey = null;
-            switch (body.SshKeyMode)
+            if (body.SshKeyMode == "none")
+                throw ApiException.BadRequest("ssh_key_mode 'none' (SSH without a key) is not offered: use upload, generate or disabled");
+            if (!SshKeyModeNames.TryParse(body.SshKeyMode, out var keyMode))
+                throw ApiException.BadRequest($"ssh_key_mode '{body.SshKeyMode}' is not one of {SshKeyModeNames.AllWireNames}");
+            switch (keyMode)
             {
-                case "upload":
+                case SshKeyMode.Upload:
                     if (string.IsNullOrWhiteSpace(body.SshPublicKey)) throw ApiException.BadRequest("ssh_key_mode upload needs ssh_public_key");
                     if (!SshKeyPair.IsValidPublicKey(body.SshPublicKey.Trim(), out var why)) throw ApiException.BadRequest($"ssh_public_key: {why}");
                     publicKey = body.SshPublicKey.Trim();
                     break;
-                case "generate":
+                case SshKeyMode.Generate:
                     if (body.SshPublicKey is not null) throw ApiException.BadRequest("ssh_key_mode generate takes no ssh_public_key");
                     break;
-                case "disabled":
-                    break;
-                case "none":
-                    throw ApiException.BadRequest("ssh_key_mode 'none' (SSH without a key) is not offered: use upload, generate or disabled");
-                default:
-                    throw ApiException.BadRequest($"ssh_key_mode '{body.SshKeyMode}' is not one of upload, generate, disabled");
             }
             if (body.WaitSeconds is { } asked && !(asked >= 0 && asked <= 300))
                 throw ApiException.BadRequest($"wait_seconds must be from 0 to 300, got {asked}");
             var wait = TimeSpan.FromSeconds(body.WaitSeconds ?? 60);
             if (body.RegistryImage is null && await envs.WhyUnknownAsync(settings.EnvironmentFor(null, body.ContainerName)!, req.HttpContext.RequestAborted) is { } unknown)
                 throw ApiException.BadRequest(unknown);
-            if (body.SshKeyMode == "generate")
+            if (keyMode == SshKeyMode.Generate)
             {
                 // Made here, returned once in this answer, never stored: the host keeps only the public half.
                 var pair = SshKeyPair.Generate($"kohakuriver-vps");
                 publicKey = pair.PublicKeyOpenSsh;
                 privateKey = pair.PrivateKeyPem;
             }
-            var task = state.SubmitVps(body, publicKey);
-            task = await state.WaitForAsync(task.TaskId, t => t.Status == RiverTaskStatus.Running && (t.SshPort is not null || t.SshKeyMode == "disabled"), wait, req.HttpContext.RequestAborted);
+            var task = state.SubmitVps(body, keyMode, publicKey);
+            task = await state.WaitForAsync(task.TaskId, t => t.Status == RiverTaskStatus.Running && (t.SshPort is not null || t.KeyMode == SshKeyMode.Disabled), wait, req.HttpContext.RequestAborted);
             var node = task.NodeName is null ? null : state.Nodes().FirstOrDefault(n => n.NodeName == task.NodeName);
             var response = new VpsCreateResponse
             {
@@ -79,15 +79,15 @@ public static class VpsEndpoints
         });
 
         api.MapGet("", (HostStore store) =>
-            ApiPipeline.JsonArray(store.EnumerateTasks(null, null, null, 1000, 0, taskType: "vps"), RiverJsonContext.Default.RiverTask));
-        api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps(), RiverJsonContext.Default.ListRiverTask));
+            ApiPipeline.JsonArray(store.EnumerateTasks(null, null, null, 1000, 0, TaskKind.Vps).Select(t => t.ToWire()), RiverJsonContext.Default.RiverTask));
+        api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps().ToWire(), RiverJsonContext.Default.ListRiverTask));
 
-        api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, ILoggerFactory logs) =>
+        api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILoggerFactory logs) =>
         {
             var taskId = ApiPipeline.ParseId(id);
             var notice = state.StopVps(taskId);
             if (notice?.RunnerUrl is { } url)
-                _ = TaskEndpoints.DeliverAsync(() => runners.StopVpsAsync(url, taskId, CancellationToken.None), taskId, "stop", logs.CreateLogger("Vps"));
+                calls.Start($"stop of VPS {taskId}", ct => TaskEndpoints.DeliverAsync(token => runners.StopVpsAsync(url, taskId, token), taskId, "stop", logs.CreateLogger("Vps"), ct));
             return ApiPipeline.Json(new MessageResponse { Message = $"VPS {taskId} stopped" }, RiverJsonContext.Default.MessageResponse);
         });
 

@@ -1,12 +1,15 @@
+using KohakuRiver.Daemon.Host.Background;
+using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.State;
 
 namespace KohakuRiver.Daemon.Host.Dispatch;
 
 /// <summary>
 /// Wakes whenever capacity may have freed or work arrived, places queued tasks and hands each to its runner.
-/// Event-driven (no polling interval), so a task waits for nothing but capacity.
+/// Event-driven (no polling interval), so a task waits for nothing but capacity. The sends run as
+/// <see cref="BackgroundCalls"/>, so that the next pass need not wait for a slow runner and shutdown waits for them.
 /// </summary>
-public sealed class Dispatcher(ClusterState state, RunnerGateway runners, ILogger<Dispatcher> log) : BackgroundService
+public sealed class Dispatcher(ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILogger<Dispatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,7 +18,8 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, ILogge
             try
             {
                 await state.DispatchSignal.WaitAsync(stoppingToken);
-                foreach (var d in state.TakeDispatches()) _ = SendAsync(d, stoppingToken);
+                foreach (var d in state.TakeDispatches())
+                    calls.Start($"dispatch of task {d.Task.TaskId} to {d.NodeName}", ct => SendAsync(d, ct));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -28,14 +32,15 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, ILogge
         }
     }
 
-    private async Task SendAsync(State.Dispatch d, CancellationToken ct)
+    private async Task SendAsync(PlacedTask d, CancellationToken ct)
     {
         try
         {
-            await runners.ExecuteAsync(d.RunnerUrl, d.Task, ct);
+            await runners.ExecuteAsync(d.RunnerUrl, d.Task.ToWire(), ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // Abandoned at shutdown: the task stays assigning, and the runner's next heartbeat settles it.
         }
         catch (RunnerCallException e) when (e.StatusCode == 400)
         {

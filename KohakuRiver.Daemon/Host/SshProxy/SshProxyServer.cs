@@ -110,9 +110,9 @@ public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver r
                 }
                 long id = Interlocked.Increment(ref _nextSession);
                 Interlocked.Increment(ref _activeSessions);
-                var session = HandleAsync(client, stoppingToken);
-                _sessions[id] = session;
-                _ = session.ContinueWith(_ => _sessions.TryRemove(id, out Task? _), TaskScheduler.Default);
+                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _sessions[id] = TrackAsync(id, registered.Task, client, stoppingToken);
+                registered.SetResult();
             }
         }
         finally
@@ -126,6 +126,21 @@ public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver r
     {
         _listener?.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>Runs one session and then drops it from <see cref="_sessions"/>, which shutdown waits on. It starts only
+    /// once it is in the map, so its removal can never come before its entry.</summary>
+    private async Task TrackAsync(long id, Task registered, Socket client, CancellationToken stop)
+    {
+        await registered.ConfigureAwait(false);
+        try
+        {
+            await HandleAsync(client, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessions.TryRemove(id, out _);
+        }
     }
 
     private async Task HandleAsync(Socket client, CancellationToken stop)

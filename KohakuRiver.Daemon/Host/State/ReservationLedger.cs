@@ -1,19 +1,6 @@
-using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Records;
 
 namespace KohakuRiver.Daemon.Host.State;
-
-/// <summary>What the tasks holding resources on one node have reserved there.</summary>
-public sealed class NodeReservation
-{
-    public int Cores { get; internal set; }
-    public long MemoryBytes { get; internal set; }
-    /// <summary>Cores reserved per NUMA node, by tasks that asked for one.</summary>
-    public Dictionary<int, int> NumaCores { get; } = [];
-    /// <summary>How many tasks hold each GPU (never more than one while the scheduler does its job).</summary>
-    public Dictionary<int, int> Gpus { get; } = [];
-    /// <summary>The tasks holding resources here.</summary>
-    public HashSet<long> TaskIds { get; } = [];
-}
 
 /// <summary>
 /// Reservations per node, kept up to date as tasks move in and out of a resource-holding status, so that capacity,
@@ -27,20 +14,20 @@ public sealed class ReservationLedger
 
     public NodeReservation For(string node) => _nodes.GetValueOrDefault(node) ?? Empty;
 
-    public void Add(string node, RiverTask t)
+    public void Add(string node, TaskRecord t)
     {
         if (!_nodes.TryGetValue(node, out var r)) _nodes[node] = r = new NodeReservation();
         if (!r.TaskIds.Add(t.TaskId)) return;
         Apply(r, t, +1);
     }
 
-    public void Remove(string node, RiverTask t)
+    public void Remove(string node, TaskRecord t)
     {
         if (!_nodes.TryGetValue(node, out var r) || !r.TaskIds.Remove(t.TaskId)) return;
         Apply(r, t, -1);
     }
 
-    private static void Apply(NodeReservation r, RiverTask t, int sign)
+    private static void Apply(NodeReservation r, TaskRecord t, int sign)
     {
         r.Cores += sign * t.RequiredCores;
         r.MemoryBytes += sign * (t.RequiredMemoryBytes ?? 0);

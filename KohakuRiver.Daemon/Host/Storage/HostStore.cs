@@ -2,18 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Records;
 using Microsoft.Data.Sqlite;
 
 namespace KohakuRiver.Daemon.Host.Storage;
-
-/// <summary>A node as stored: its registration and last known liveness.</summary>
-public sealed class StoredNode
-{
-    public required string Hostname { get; init; }
-    public required RegisterRequest Registration { get; set; }
-    public NodeStatus Status { get; set; }
-    public DateTimeOffset? LastHeartbeat { get; set; }
-}
 
 /// <summary>
 /// The host's durable state in SQLite (WAL, one writer). Tasks are stored as their JSON document plus the columns
@@ -39,40 +31,73 @@ public sealed class HostStore : IDisposable
         }.ToString();
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
+        // Before anything that writes: a database from a newer daemon is refused untouched.
+        var version = Convert.ToInt64(Scalar(_writer, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            _writer.Dispose();
+            throw new SchemaTooNewException(databasePath, version, SchemaVersion);
+        }
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed change across a process
         // crash or restart (only an OS crash could lose the last commits).
         Exec(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
         // SQLite gives the WAL and shared-memory files the database's mode; a store left by an older version may not.
         Security.PrivateFiles.Restrict(databasePath + "-wal", databasePath + "-shm");
-        Exec(_writer, """
-            CREATE TABLE IF NOT EXISTS nodes (
-                hostname TEXT PRIMARY KEY,
-                registration TEXT NOT NULL,
-                status TEXT NOT NULL,
-                last_heartbeat TEXT
-            );
-            CREATE TABLE IF NOT EXISTS batches (
-                batch_id INTEGER PRIMARY KEY,
-                submitted_at TEXT NOT NULL,
-                task_count INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS tasks (
-                task_id INTEGER PRIMARY KEY,
-                batch_id INTEGER,
-                status TEXT NOT NULL,
-                assigned_node TEXT,
-                document TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status);
-            CREATE INDEX IF NOT EXISTS tasks_batch ON tasks(batch_id);
-            CREATE INDEX IF NOT EXISTS tasks_node ON tasks(assigned_node);
-            """);
+        MigrateFrom(version);
+    }
+
+    /// <summary>The schema this daemon writes. Version 0 is the unversioned schema of earlier daemons; every database,
+    /// a new one included, starts there and is migrated forward one step at a time.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The schema version the open database now has (after migration, <see cref="SchemaVersion"/>).</summary>
+    public long StoredSchemaVersion => Convert.ToInt64(Scalar(_writer, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+
+    private void MigrateFrom(long version)
+    {
+        if (version == SchemaVersion) return;
+        using var tx = _writer.BeginTransaction();
+        if (version < 1)
+        {
+            // Version 0: the tables as earlier daemons made them (IF NOT EXISTS: an old database already has them).
+            Exec(_writer, tx, """
+                CREATE TABLE IF NOT EXISTS nodes (
+                    hostname TEXT PRIMARY KEY,
+                    registration TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    last_heartbeat TEXT
+                );
+                CREATE TABLE IF NOT EXISTS batches (
+                    batch_id INTEGER PRIMARY KEY,
+                    submitted_at TEXT NOT NULL,
+                    task_count INTEGER NOT NULL
+                );
+                CREATE TABLE IF NOT EXISTS tasks (
+                    task_id INTEGER PRIMARY KEY,
+                    batch_id INTEGER,
+                    status TEXT NOT NULL,
+                    assigned_node TEXT,
+                    document TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status);
+                CREATE INDEX IF NOT EXISTS tasks_batch ON tasks(batch_id);
+                CREATE INDEX IF NOT EXISTS tasks_node ON tasks(assigned_node);
+                """);
+            // Version 1: the task's kind is a column, so listing the VPSes no longer parses every stored document.
+            Exec(_writer, tx, """
+                ALTER TABLE tasks ADD COLUMN task_type TEXT NOT NULL DEFAULT 'command';
+                UPDATE tasks SET task_type = json_extract(document, '$.task_type') WHERE json_extract(document, '$.task_type') IS NOT NULL;
+                CREATE INDEX tasks_type ON tasks(task_type);
+                PRAGMA user_version = 1;
+                """);
+        }
+        tx.Commit();
     }
 
     // ---- writes ----
 
     /// <summary>Inserts a whole batch and its tasks in one transaction.</summary>
-    public void InsertBatch(long batchId, DateTimeOffset submittedAt, IReadOnlyList<RiverTask> tasks)
+    public void InsertBatch(long batchId, DateTimeOffset submittedAt, IReadOnlyList<TaskRecord> tasks)
     {
         lock (_writeLock)
         {
@@ -86,13 +111,13 @@ public sealed class HostStore : IDisposable
                 b.Parameters.AddWithValue("$n", tasks.Count);
                 b.ExecuteNonQuery();
             }
-            WriteTasks(tx, "INSERT INTO tasks(task_id, batch_id, status, assigned_node, document) VALUES ($id, $batch, $status, $node, $doc)", tasks);
+            WriteTasks(tx, "INSERT INTO tasks(task_id, batch_id, status, assigned_node, task_type, document) VALUES ($id, $batch, $status, $node, $type, $doc)", tasks);
             tx.Commit();
         }
     }
 
     /// <summary>Writes the current state of several tasks in one transaction.</summary>
-    public void UpdateTasks(IReadOnlyCollection<RiverTask> tasks)
+    public void UpdateTasks(IReadOnlyCollection<TaskRecord> tasks)
     {
         if (tasks.Count == 0) return;
         lock (_writeLock)
@@ -103,9 +128,9 @@ public sealed class HostStore : IDisposable
         }
     }
 
-    public void UpdateTask(RiverTask task) => UpdateTasks([task]);
+    public void UpdateTask(TaskRecord task) => UpdateTasks([task]);
 
-    public void UpsertNode(StoredNode node)
+    public void UpsertNode(NodeRecord node)
     {
         lock (_writeLock)
         {
@@ -122,8 +147,9 @@ public sealed class HostStore : IDisposable
         }
     }
 
-    /// <summary>One prepared statement over all the tasks; the SQL names $id, $batch, $status, $node and $doc.</summary>
-    private void WriteTasks(SqliteTransaction tx, string sql, IEnumerable<RiverTask> tasks)
+    /// <summary>One prepared statement over all the tasks; the SQL names $id, $batch, $status, $node and $doc, and may name
+    /// $type. The document is the task's wire JSON, the form version 0 stored too.</summary>
+    private void WriteTasks(SqliteTransaction tx, string sql, IEnumerable<TaskRecord> tasks)
     {
         using var cmd = _writer.CreateCommand();
         cmd.Transaction = tx;
@@ -133,6 +159,7 @@ public sealed class HostStore : IDisposable
         var status = cmd.Parameters.Add("$status", SqliteType.Text);
         var node = cmd.Parameters.Add("$node", SqliteType.Text);
         var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+        var kind = sql.Contains("$type", StringComparison.Ordinal) ? cmd.Parameters.Add("$type", SqliteType.Text) : null;
         cmd.Prepare();
         foreach (var t in tasks)
         {
@@ -140,23 +167,24 @@ public sealed class HostStore : IDisposable
             batch.Value = (object?)t.BatchId ?? DBNull.Value;
             status.Value = t.Status.ToWire();
             node.Value = (object?)t.NodeName ?? DBNull.Value;
-            doc.Value = JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask);
+            if (kind is not null) kind.Value = t.Kind.ToWire();
+            doc.Value = JsonSerializer.Serialize(t.ToWire(), RiverJsonContext.Default.RiverTask);
             cmd.ExecuteNonQuery();
         }
     }
 
     // ---- reads ----
 
-    public List<StoredNode> LoadNodes()
+    public List<NodeRecord> LoadNodes()
     {
         using var c = OpenReader();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT hostname, registration, status, last_heartbeat FROM nodes ORDER BY hostname";
         using var r = cmd.ExecuteReader();
-        var list = new List<StoredNode>();
+        var list = new List<NodeRecord>();
         while (r.Read())
         {
-            list.Add(new StoredNode
+            list.Add(new NodeRecord
             {
                 Hostname = r.GetString(0),
                 Registration = JsonSerializer.Deserialize(r.GetString(1), RiverJsonContext.Default.RegisterRequest)!,
@@ -168,19 +196,19 @@ public sealed class HostStore : IDisposable
     }
 
     /// <summary>Every task not yet in a final status, oldest first.</summary>
-    public List<RiverTask> LoadUnfinishedTasks()
+    public List<TaskRecord> LoadUnfinishedTasks()
     {
         var finals = string.Join(",", Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).Select(s => $"'{s.ToWire()}'"));
         return QueryTasks($"SELECT document FROM tasks WHERE status NOT IN ({finals}) ORDER BY task_id", _ => { });
     }
 
-    public RiverTask? GetTask(long taskId) =>
+    public TaskRecord? GetTask(long taskId) =>
         QueryTasks("SELECT document FROM tasks WHERE task_id=$id", p => p.AddWithValue("$id", taskId)).FirstOrDefault();
 
-    public List<RiverTask> GetTasks(IReadOnlyCollection<long> ids)
+    public List<TaskRecord> GetTasks(IReadOnlyCollection<long> ids)
     {
         if (ids.Count == 0) return [];
-        var result = new List<RiverTask>(ids.Count);
+        var result = new List<TaskRecord>(ids.Count);
         foreach (var chunk in ids.Chunk(500))
         {
             var names = string.Join(",", chunk.Select((_, i) => "$p" + i));
@@ -193,15 +221,15 @@ public sealed class HostStore : IDisposable
     }
 
     /// <summary>Tasks newest first, filtered and paged in SQL.</summary>
-    public List<RiverTask> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null) =>
-        EnumerateTasks(status, node, batchId, limit, offset, taskType).ToList();
+    public List<TaskRecord> ListTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, TaskKind? kind = null) =>
+        EnumerateTasks(status, node, batchId, limit, offset, kind).ToList();
 
     /// <summary>The same tasks read one row at a time as the caller enumerates, so a listing can be written out
     /// without ever holding the whole page in memory.</summary>
-    public IEnumerable<RiverTask> EnumerateTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, string? taskType = null)
+    public IEnumerable<TaskRecord> EnumerateTasks(RiverTaskStatus? status, string? node, long? batchId, int limit, int offset, TaskKind? kind = null)
     {
         var where = new List<string>();
-        if (taskType is not null) where.Add("json_extract(document, '$.task_type')=$type");
+        if (kind is not null) where.Add("task_type=$type");
         if (status is not null) where.Add("status=$status");
         if (node is not null) where.Add("assigned_node=$node");
         if (batchId is not null) where.Add("batch_id=$batch");
@@ -212,7 +240,7 @@ public sealed class HostStore : IDisposable
             if (status is { } s) p.AddWithValue("$status", s.ToWire());
             if (node is not null) p.AddWithValue("$node", node);
             if (batchId is { } b) p.AddWithValue("$batch", b);
-            if (taskType is not null) p.AddWithValue("$type", taskType);
+            if (kind is { } k) p.AddWithValue("$type", k.ToWire());
             p.AddWithValue("$limit", limit);
             p.AddWithValue("$offset", offset);
         });
@@ -239,16 +267,16 @@ public sealed class HostStore : IDisposable
         return d;
     }
 
-    private List<RiverTask> QueryTasks(string sql, Action<SqliteParameterCollection> bind) => ReadTasks(sql, bind).ToList();
+    private List<TaskRecord> QueryTasks(string sql, Action<SqliteParameterCollection> bind) => ReadTasks(sql, bind).ToList();
 
-    private IEnumerable<RiverTask> ReadTasks(string sql, Action<SqliteParameterCollection> bind)
+    private IEnumerable<TaskRecord> ReadTasks(string sql, Action<SqliteParameterCollection> bind)
     {
         using var c = OpenReader();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         bind(cmd.Parameters);
         using var r = cmd.ExecuteReader();
-        while (r.Read()) yield return JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!;
+        while (r.Read()) yield return JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!.ToRecord();
     }
 
     private SqliteConnection OpenReader()
@@ -258,11 +286,21 @@ public sealed class HostStore : IDisposable
         return c;
     }
 
-    private static void Exec(SqliteConnection c, string sql)
+    private static void Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void Exec(SqliteConnection c, SqliteTransaction tx, string sql) => Exec(c, sql, tx);
+
+    private static object? Scalar(SqliteConnection c, string sql)
     {
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        return cmd.ExecuteScalar();
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Text;
 using KohakuRiver.Core.Environments;
+using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
@@ -15,7 +16,7 @@ public sealed record ContainerRequest(int Cores, long? MemoryBytes, int PidsLimi
 /// <summary>
 /// The checks every submission gets before anything is stored: sizes against <see cref="RequestLimits"/>, no NUL or
 /// other control characters where they would be cut or misread later, valid names, image references and mounts,
-/// privilege only where the operator allows it. Each failure is a 400 that names the field and the limit.
+/// privilege only where the operator allows it. Each failure is an invalid-request <see cref="HostException"/> that names the field and the limit.
 /// Placement (can a node ever run it?) is the scheduler's, not this class's.
 /// </summary>
 public sealed class SubmissionValidator(DaemonSettings settings)
@@ -28,7 +29,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
 
     public ContainerRequest CheckTask(SubmitRequest r, string label)
     {
-        if (r.TaskType != "command")
+        if (r.TaskType != TaskKindNames.Command)
             throw Bad(label, $"task_type '{ShownText.Of(r.TaskType)}' is not supported here; use 'command'");
         var total = TextFields(label, r.Command, r.Name, r.Arguments, r.EnvVars, r.Parameters);
         if (r.Targets is { Count: > RequestLimits.MaxTargets } targets)
@@ -54,7 +55,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
             throw Bad("", $"target_hostname '{ShownText.Of(node)}' is not a valid node name");
         if (r.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
-        WireChecks.Text("ssh_public_key", r.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
+        Text("ssh_public_key", r.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
         return Container("", r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
     }
 
@@ -66,8 +67,8 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     {
         if (t.TaskId <= 0) throw Bad("", "task_id must be a positive task id");
         if (t.BatchId is <= 0) throw Bad("", "batch_id must be a positive id when given");
-        var vps = t.TaskType == "vps";
-        if (!vps && t.TaskType != "command") throw Bad("", $"task_type '{ShownText.Of(t.TaskType)}' is neither command nor vps");
+        var vps = t.TaskType == TaskKindNames.Vps;
+        if (!vps && t.TaskType != TaskKindNames.Command) throw Bad("", $"task_type '{ShownText.Of(t.TaskType)}' is neither command nor vps");
         var total = TextFields("", t.Command, t.Name, t.Arguments, t.EnvVars, t.Parameters);
         if (t.RequiredCores < 0) throw Bad("", $"required_cores must be 0 or more, got {t.RequiredCores}");
         if (t.RequiredMemoryBytes is { } mem && mem < 6L << 20) throw Bad("", $"required_memory_bytes {mem} is below Docker's minimum of 6 MiB");
@@ -85,24 +86,24 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         }
         if (total > RequestLimits.MaxTaskBytes)
             throw Bad("", $"the task weighs {total} bytes; at most {RequestLimits.MaxTaskBytes} are allowed");
-        if (vps && t.SshKeyMode is not ("upload" or "generate" or "disabled"))
-            throw Bad("", $"ssh_key_mode '{ShownText.Of(t.SshKeyMode)}' is not one of upload, generate, disabled");
-        WireChecks.Text("ssh_public_key", t.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
+        if (vps && !SshKeyModeNames.TryParse(t.SshKeyMode, out _))
+            throw Bad("", $"ssh_key_mode '{ShownText.Of(t.SshKeyMode)}' is not one of {SshKeyModeNames.AllWireNames}");
+        Text("ssh_public_key", t.SshPublicKey, RequestLimits.MaxSshPublicKeyBytes);
     }
 
     /// <summary>A submission's size in tasks, one per target of each specification.</summary>
     public static void CheckBatchSize(IReadOnlyList<SubmitRequest> specs)
     {
-        if (specs.Count == 0) throw ApiException.BadRequest("no tasks given");
+        if (specs.Count == 0) throw HostException.Invalid("no tasks given");
         var tasks = specs.Sum(s => (long)(s.Targets is { Count: > 0 } targets ? targets.Count : 1));
         if (tasks > RequestLimits.MaxBatchTasks)
-            throw ApiException.BadRequest($"the submission makes {tasks} tasks; at most {RequestLimits.MaxBatchTasks} are allowed in one batch (split it)");
+            throw HostException.Invalid($"the submission makes {tasks} tasks; at most {RequestLimits.MaxBatchTasks} are allowed in one batch (split it)");
     }
 
     /// <summary>A one-shot command (an environment's exec): a shell line or an argument vector, within the task limits.</summary>
     public static void CheckCommandLine(string? command, List<string>? arguments)
     {
-        WireChecks.Text("command", command, RequestLimits.MaxCommandBytes);
+        Text("command", command, RequestLimits.MaxCommandBytes);
         Arguments("", arguments);
     }
 
@@ -111,7 +112,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     public static void CheckImage(string field, string? image)
     {
         if (image is null) return;
-        if (ImageReference.Why(image) is { } why) throw ApiException.BadRequest($"{field}: {ShownText.Of(why)}");
+        if (ImageReference.Why(image) is { } why) throw HostException.Invalid($"{field}: {ShownText.Of(why)}");
     }
 
     private ContainerRequest Container(string label, int? requiredCores, long? memory, int? pidsLimit, List<string>? mounts,
@@ -145,14 +146,14 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         Dictionary<string, string>? env, Dictionary<string, string>? parameters)
     {
         if (string.IsNullOrWhiteSpace(command)) throw Bad(label, "command is empty");
-        return WireChecks.Text("command", command, RequestLimits.MaxCommandBytes, label) + Name(label, name) +
+        return Text("command", command, RequestLimits.MaxCommandBytes, label) + Name(label, name) +
                Arguments(label, arguments) + EnvVars(label, env) + Parameters(label, parameters);
     }
 
     private static int Name(string label, string? name)
     {
         if (name is not null && name.Any(char.IsControl)) throw Bad(label, $"name '{ShownText.Of(name)}' contains a control character");
-        return WireChecks.Text("name", name, RequestLimits.MaxNameBytes, label);
+        return Text("name", name, RequestLimits.MaxNameBytes, label);
     }
 
     private static void EnvironmentAndImage(string label, string? environment, string? image)
@@ -169,7 +170,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
             throw Bad(label, $"arguments has {arguments.Count} items; at most {RequestLimits.MaxArguments} are allowed");
         var total = 0;
         for (var i = 0; i < arguments.Count; i++)
-            total += WireChecks.Text($"arguments[{i}]", arguments[i] ?? throw Bad(label, $"arguments[{i}] is null"), RequestLimits.MaxArgumentsBytes, label);
+            total += Text($"arguments[{i}]", arguments[i] ?? throw Bad(label, $"arguments[{i}] is null"), RequestLimits.MaxArgumentsBytes, label);
         if (total > RequestLimits.MaxArgumentsBytes)
             throw Bad(label, $"arguments weigh {total} bytes together; at most {RequestLimits.MaxArgumentsBytes} are allowed");
         return total;
@@ -197,7 +198,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         {
             if (whyBadName(name) is { } why) throw Bad(label, $"{field} name '{ShownText.Of(name)}' {why}");
             total += Encoding.UTF8.GetByteCount(name);
-            total += WireChecks.Text($"{field} value of {name}", value ?? throw Bad(label, $"{field} value of {name} is null"), maxBytes, label);
+            total += Text($"{field} value of {name}", value ?? throw Bad(label, $"{field} value of {name} is null"), maxBytes, label);
         }
         if (total > maxBytes) throw Bad(label, $"{field} weigh {total} bytes together; at most {maxBytes} are allowed");
         return total;
@@ -216,5 +217,9 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         name is { Length: > 0 } && (char.IsAsciiLetter(name[0]) || name[0] == '_') &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
-    private static ApiException Bad(string label, string detail) => ApiException.BadRequest(label + detail);
+    private static HostException Bad(string label, string detail) => HostException.Invalid(label + detail);
+
+    /// <summary>The wire's rule for free text (no NUL, a size bound), reported as a host error; returns the size.</summary>
+    private static int Text(string field, string? value, int maxBytes, string label = "") =>
+        WireChecks.WhyTextRefused(field, value, maxBytes, label, out var bytes) is { } why ? throw HostException.Invalid(why) : bytes;
 }

@@ -1,4 +1,5 @@
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Scheduling;
 using Xunit;
 
@@ -193,13 +194,13 @@ public sealed class BinPackingSchedulerTests
     [Fact]
     public void A_request_is_made_from_a_task()
     {
-        var r = ResourceRequest.Of(new RiverTask { RequiredCores = 3, RequiredMemoryBytes = 5, TargetHostname = "n", TargetNumaNodeId = 1, RequiredGpus = [2] });
+        var r = ResourceRequest.Of(new TaskRecord { RequiredCores = 3, RequiredMemoryBytes = 5, TargetHostname = "n", TargetNumaNodeId = 1, RequiredGpus = [2] });
         Assert.Equal(3, r.Cores);
         Assert.Equal(5L, r.MemoryBytes);
         Assert.Equal("n", r.TargetNode);
         Assert.Equal(1, r.NumaNode);
         Assert.Equal([2], r.GpuIds!);
-        Assert.Equal(0L, ResourceRequest.Of(new RiverTask()).MemoryBytes);
+        Assert.Equal(0L, ResourceRequest.Of(new TaskRecord()).MemoryBytes);
     }
 
     [Fact]

@@ -3,10 +3,9 @@ using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
-using KohakuRiver.Daemon.Web;
+using KohakuRiver.Daemon.Host;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
-using static KohakuRiver.Daemon.Host.State.ClusterState;
 
 namespace KohakuRiver.Tests.Host;
 
@@ -64,12 +63,12 @@ public sealed class ClusterStateTests : IDisposable
 
     private RiverTaskStatus StoredStatusOf(long id) => _store.GetTask(id)!.Status;
 
-    private static List<long> Ids(IEnumerable<Dispatch> ds) => ds.Select(d => d.Task.TaskId).ToList();
+    private static List<long> Ids(IEnumerable<PlacedTask> placed) => placed.Select(p => p.Task.TaskId).ToList();
 
-    private ApiException Refused(Action submit)
+    private HostException Refused(Action submit)
     {
-        var e = Assert.Throws<ApiException>(submit);
-        Assert.Equal(400, e.StatusCode);
+        var e = Assert.Throws<HostException>(submit);
+        Assert.Equal(HostErrorKind.Invalid, e.Kind);
         Assert.Empty(_store.ListTasks(null, null, null, 100, 0));
         Assert.Empty(_state.TakeDispatches());
         return e;
@@ -93,7 +92,7 @@ public sealed class ClusterStateTests : IDisposable
     public void Submit_is_refused_when_no_node_is_registered_and_stores_nothing()
     {
         var e = Refused(() => Submit());
-        Assert.Equal("a task needing 1 core(s) and 2 GiB can never run: no node is registered", e.Detail);
+        Assert.Equal("a task needing 1 core(s) and 2 GiB can never run: no node is registered", e.Message);
     }
 
     [Fact]
@@ -101,7 +100,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register();
         var e = Refused(() => Submit(target: "ghost"));
-        Assert.Equal("a task needing 1 core(s) and 2 GiB on 'ghost' can never run: node 'ghost' is not registered", e.Detail);
+        Assert.Equal("a task needing 1 core(s) and 2 GiB on 'ghost' can never run: node 'ghost' is not registered", e.Message);
     }
 
     [Fact]
@@ -109,7 +108,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register();
         var e = Refused(() => Submit(cores: -1));
-        Assert.Equal("required_cores must be 0 or more, got -1", e.Detail);
+        Assert.Equal("required_cores must be 0 or more, got -1", e.Message);
     }
 
     [Fact]
@@ -117,7 +116,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register(mem: 8 * G);
         var e = Refused(() => Submit(mem: 16 * G));
-        Assert.Equal($"a task needing 1 core(s) and 16 GiB can never run: no registered node can ever satisfy it: n1 has {8 * G} bytes of memory, {16 * G} requested", e.Detail);
+        Assert.Equal($"a task needing 1 core(s) and 16 GiB can never run: no registered node can ever satisfy it: n1 has {8 * G} bytes of memory, {16 * G} requested", e.Message);
     }
 
     [Fact]
@@ -125,7 +124,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register(cores: 2);
         var e = Refused(() => Submit(cores: 3));
-        Assert.Equal("a task needing 3 core(s) and 6 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 3 requested", e.Detail);
+        Assert.Equal("a task needing 3 core(s) and 6 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 3 requested", e.Message);
     }
 
     [Fact]
@@ -133,7 +132,7 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register(cores: 2);
         var e = Refused(() => _state.Submit([new SubmitRequest { Command = "a" }, new SubmitRequest { Command = "b", RequiredCores = 99 }]));
-        Assert.Equal("tasks[1]: a task needing 99 core(s) and 8 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 99 requested", e.Detail);
+        Assert.Equal("tasks[1]: a task needing 99 core(s) and 8 GiB can never run: no registered node can ever satisfy it: n1 has 2 cores, 99 requested", e.Message);
     }
 
     [Theory]
@@ -154,13 +153,13 @@ public sealed class ClusterStateTests : IDisposable
             EnvVars = envName is null ? null : new() { [envName] = "v" },
             AdditionalMounts = mount is null ? null : [mount],
         }]));
-        Assert.Equal(detail, e.Detail);
+        Assert.Equal(detail, e.Message);
     }
 
     [Fact]
     public void An_empty_submission_is_refused()
     {
-        Assert.Equal("no tasks given", Refused(() => _state.Submit([])).Detail);
+        Assert.Equal("no tasks given", Refused(() => _state.Submit([])).Message);
     }
 
     [Fact]
@@ -410,9 +409,9 @@ public sealed class ClusterStateTests : IDisposable
     [Fact]
     public void An_update_with_a_status_that_does_not_exist_is_a_400()
     {
-        var e = Assert.Throws<ApiException>(() => _state.ApplyUpdate(new TaskUpdateRequest { TaskId = 1, Status = "exploded" }));
-        Assert.Equal(400, e.StatusCode);
-        Assert.Equal("status 'exploded' is not a task status", e.Detail);
+        var e = Assert.Throws<HostException>(() => _state.ApplyUpdate(new TaskUpdateRequest { TaskId = 1, Status = "exploded" }));
+        Assert.Equal(HostErrorKind.Invalid, e.Kind);
+        Assert.Equal("status 'exploded' is not a task status", e.Message);
     }
 
     [Fact]
@@ -508,12 +507,12 @@ public sealed class ClusterStateTests : IDisposable
         var id = Submit();
         _state.Kill(id);
 
-        var conflict = Assert.Throws<ApiException>(() => _state.Kill(id));
-        Assert.Equal(409, conflict.StatusCode);
-        Assert.Equal($"task {id} has already finished (killed)", conflict.Detail);
-        var missing = Assert.Throws<ApiException>(() => _state.Kill(42));
-        Assert.Equal(404, missing.StatusCode);
-        Assert.Equal("task 42 not found", missing.Detail);
+        var conflict = Assert.Throws<HostException>(() => _state.Kill(id));
+        Assert.Equal(HostErrorKind.Conflict, conflict.Kind);
+        Assert.Equal($"task {id} has already finished (killed)", conflict.Message);
+        var missing = Assert.Throws<HostException>(() => _state.Kill(42));
+        Assert.Equal(HostErrorKind.NotFound, missing.Kind);
+        Assert.Equal("task 42 not found", missing.Message);
     }
 
     [Fact]
@@ -521,9 +520,9 @@ public sealed class ClusterStateTests : IDisposable
     {
         Register();
         var id = Submit();
-        var e = Assert.Throws<ApiException>(() => _state.PrepareSuspendResume(id, pause: true));
-        Assert.Equal(409, e.StatusCode);
-        Assert.Equal($"task {id} is pending; only a running task can be paused", e.Detail);
+        var e = Assert.Throws<HostException>(() => _state.PrepareSuspendResume(id, pause: true));
+        Assert.Equal(HostErrorKind.Conflict, e.Kind);
+        Assert.Equal($"task {id} is pending; only a running task can be paused", e.Message);
 
         _state.TakeDispatches();
         Update(id, RiverTaskStatus.Running);
@@ -531,7 +530,7 @@ public sealed class ClusterStateTests : IDisposable
         _state.CompleteSuspendResume(id, pause: true);
         Assert.Equal(RiverTaskStatus.Paused, StoredStatusOf(id));
 
-        Assert.Throws<ApiException>(() => _state.PrepareSuspendResume(id, pause: true));
+        Assert.Throws<HostException>(() => _state.PrepareSuspendResume(id, pause: true));
         _state.PrepareSuspendResume(id, pause: false);
         _state.CompleteSuspendResume(id, pause: false);
         Assert.Equal(RiverTaskStatus.Running, StoredStatusOf(id));
@@ -591,7 +590,7 @@ public sealed class ClusterStateTests : IDisposable
     [Fact]
     public void A_heartbeat_from_an_unknown_node_answers_null()
     {
-        Assert.Null(_state.Heartbeat("stranger", new HeartbeatRequest()));
+        Assert.Equal(HostErrorKind.NotFound, Assert.Throws<HostException>(() => _state.Heartbeat("stranger", new HeartbeatRequest())).Kind);
     }
 
     [Fact]
@@ -752,9 +751,9 @@ public sealed class ClusterStateTests : IDisposable
     [Fact]
     public async Task WaitAsync_for_an_unknown_id_is_a_404()
     {
-        var e = await Assert.ThrowsAsync<ApiException>(() => _state.WaitAsync([31337], any: false, TimeSpan.FromSeconds(30), Ct));
-        Assert.Equal(404, e.StatusCode);
-        Assert.Equal("task 31337 not found", e.Detail);
+        var e = await Assert.ThrowsAsync<HostException>(() => _state.WaitAsync([31337], any: false, TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal(HostErrorKind.NotFound, e.Kind);
+        Assert.Equal("task 31337 not found", e.Message);
     }
 
     // ---------------------------------------------------------------- restart
@@ -874,19 +873,5 @@ public sealed class ClusterStateTests : IDisposable
         Assert.Equal(1, h.PendingTasks);
         Assert.Equal(1, h.RunningTasks);
         Assert.Equal(T0, h.LastUpdated);
-    }
-
-    [Theory]
-    [InlineData("bad name", "http://x:1", 1, 1L, "hostname 'bad name' is not a valid node name")]
-    [InlineData("n1", "ftp://x:1", 1, 1L, "url 'ftp://x:1' is not an http(s) URL")]
-    [InlineData("n1", "http://x:1", 0, 1L, "total_cores must be positive, got 0")]
-    [InlineData("n1", "http://x:1", 1, 0L, "total_ram_bytes must be positive, got 0")]
-    public void Register_refuses_a_malformed_registration(string host, string url, int cores, long mem, string detail)
-    {
-        var e = Assert.Throws<ApiException>(() => _state.Register(new RegisterRequest { Hostname = host, Url = url, TotalCores = cores, TotalRamBytes = mem }));
-        Assert.Equal(400, e.StatusCode);
-        Assert.Equal(detail, e.Detail);
-        Assert.Empty(_state.Nodes());
-        Assert.Empty(_store.LoadNodes());
     }
 }

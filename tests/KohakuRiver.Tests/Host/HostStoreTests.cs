@@ -1,5 +1,6 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Storage;
 using Xunit;
 
@@ -14,7 +15,7 @@ public sealed class HostStoreTests : IDisposable
 
     private string DbPath => _dir.Combine("data", "kohakuriver.db");
 
-    private static RiverTask NewTask(long id, long batch, RiverTaskStatus status = RiverTaskStatus.Pending, string? node = null) => new()
+    private static TaskRecord NewTask(long id, long batch, RiverTaskStatus status = RiverTaskStatus.Pending, string? node = null) => new()
     {
         TaskId = id,
         BatchId = batch,
@@ -25,7 +26,7 @@ public sealed class HostStoreTests : IDisposable
         SubmittedAt = T0,
     };
 
-    private static List<long> Ids(IEnumerable<RiverTask> tasks) => tasks.Select(t => t.TaskId).ToList();
+    private static List<long> Ids(IEnumerable<TaskRecord> tasks) => tasks.Select(t => t.TaskId).ToList();
 
     [Fact]
     public void The_data_dir_and_the_database_are_the_daemon_users_alone_even_when_an_older_start_left_them_wider()
@@ -156,7 +157,7 @@ public sealed class HostStoreTests : IDisposable
     {
         using var store = new HostStore(DbPath);
         var finals = Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).ToList();
-        var tasks = new List<RiverTask>
+        var tasks = new List<TaskRecord>
         {
             NewTask(30, 1, RiverTaskStatus.Running, "a"),
             NewTask(10, 1),
@@ -173,14 +174,14 @@ public sealed class HostStoreTests : IDisposable
     public void Nodes_are_upserted_and_loaded_by_name()
     {
         using var store = new HostStore(DbPath);
-        store.UpsertNode(new StoredNode
+        store.UpsertNode(new NodeRecord
         {
             Hostname = "zeta",
             Registration = new RegisterRequest { Hostname = "zeta", Url = "http://z:8001", TotalCores = 4, TotalRamBytes = 100 },
             Status = NodeStatus.Online,
             LastHeartbeat = T0,
         });
-        store.UpsertNode(new StoredNode
+        store.UpsertNode(new NodeRecord
         {
             Hostname = "alpha",
             Registration = new RegisterRequest
@@ -191,7 +192,7 @@ public sealed class HostStoreTests : IDisposable
             },
             Status = NodeStatus.Offline,
         });
-        store.UpsertNode(new StoredNode
+        store.UpsertNode(new NodeRecord
         {
             Hostname = "zeta",
             Registration = new RegisterRequest { Hostname = "zeta", Url = "http://z2:8001", TotalCores = 8, TotalRamBytes = 200 },
@@ -221,7 +222,7 @@ public sealed class HostStoreTests : IDisposable
             t.Status = RiverTaskStatus.Running;
             t.NodeName = "n";
             store.UpdateTask(t);
-            store.UpsertNode(new StoredNode
+            store.UpsertNode(new NodeRecord
             {
                 Hostname = "n",
                 Registration = new RegisterRequest { Hostname = "n", Url = "http://n:1", TotalCores = 1, TotalRamBytes = 1 },

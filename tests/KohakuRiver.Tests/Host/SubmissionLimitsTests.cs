@@ -1,5 +1,7 @@
+using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Web;
@@ -79,13 +81,13 @@ public sealed class SubmissionLimitsTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public void Each_limit_and_rule_is_a_400_that_names_it_and_stores_nothing(string what, Action<SubmitRequest> edit, string detail)
+    public void Each_limit_and_rule_is_an_invalid_request_that_names_it_and_stores_nothing(string what, Action<SubmitRequest> edit, string detail)
     {
         var request = new SubmitRequest { Command = "true" };
         edit(request);
-        var e = Assert.Throws<ApiException>(() => _state.Submit([request]));
-        Assert.True(e.StatusCode == 400, what);
-        Assert.Contains(detail, e.Detail);
+        var e = Assert.Throws<HostException>(() => _state.Submit([request]));
+        Assert.True(e.Kind == HostErrorKind.Invalid, what);
+        Assert.Contains(detail, e.Message);
         Assert.Empty(_store.ListTasks(null, null, null, 10, 0));
     }
 
@@ -93,8 +95,8 @@ public sealed class SubmissionLimitsTests : IDisposable
     public void A_batch_over_the_task_limit_is_refused_counting_one_task_per_target()
     {
         var specs = Enumerable.Range(0, RequestLimits.MaxBatchTasks / 2 + 1).Select(_ => new SubmitRequest { Command = "true", Targets = ["n1", "n1"] }).ToList();
-        var e = Assert.Throws<ApiException>(() => _state.Submit(specs));
-        Assert.Equal($"the submission makes {RequestLimits.MaxBatchTasks + 2} tasks; at most {RequestLimits.MaxBatchTasks} are allowed in one batch (split it)", e.Detail);
+        var e = Assert.Throws<HostException>(() => _state.Submit(specs));
+        Assert.Equal($"the submission makes {RequestLimits.MaxBatchTasks + 2} tasks; at most {RequestLimits.MaxBatchTasks} are allowed in one batch (split it)", e.Message);
         Assert.Empty(_store.ListTasks(null, null, null, 10, 0));
     }
 
@@ -145,13 +147,13 @@ public sealed class SubmissionLimitsTests : IDisposable
     [Fact]
     public void A_vps_gets_the_same_checks_and_defaults()
     {
-        Assert.Contains("runtime state in /run", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", AdditionalMounts = ["/run:/r"] }, null)).Detail);
-        Assert.Contains("pids_limit must be from 16", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", PidsLimit = 1 }, null)).Detail);
-        Assert.Contains("registry_image", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RegistryImage = "../x" }, null)).Detail);
-        Assert.Contains($"ssh_public_key is 20000 bytes long; at most {RequestLimits.MaxSshPublicKeyBytes} are allowed", Assert.Throws<ApiException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = Big(20_000) }, null)).Detail);
+        Assert.Contains("runtime state in /run", Assert.Throws<HostException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", AdditionalMounts = ["/run:/r"] }, SshKeyMode.Disabled, null)).Message);
+        Assert.Contains("pids_limit must be from 16", Assert.Throws<HostException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", PidsLimit = 1 }, SshKeyMode.Disabled, null)).Message);
+        Assert.Contains("registry_image", Assert.Throws<HostException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RegistryImage = "../x" }, SshKeyMode.Disabled, null)).Message);
+        Assert.Contains($"ssh_public_key is 20000 bytes long; at most {RequestLimits.MaxSshPublicKeyBytes} are allowed", Assert.Throws<HostException>(() => _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "upload", SshPublicKey = Big(20_000) }, SshKeyMode.Upload, null)).Message);
         Assert.Empty(_store.ListTasks(null, null, null, 10, 0));
 
-        var vps = _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RequiredCores = 0 }, null);
+        var vps = _state.SubmitVps(new VpsCreateRequest { SshKeyMode = "disabled", RequiredCores = 0 }, SshKeyMode.Disabled, null);
         Assert.Equal((1, 2 * G, 4096), (vps.RequiredCores, vps.RequiredMemoryBytes, vps.PidsLimit));
     }
 }

@@ -1,0 +1,58 @@
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Host.Records;
+using KohakuRiver.Daemon.Host.Scheduling;
+
+namespace KohakuRiver.Daemon.Host.State;
+
+/// <summary>The capacity arithmetic the scheduler is fed: every node's size next to what its tasks reserve, and the
+/// reservations a dispatch pass adds as it places tasks.</summary>
+public static class NodeCapacities
+{
+    /// <summary>Every node's capacity and reservations now: O(nodes), from the ledger.</summary>
+    public static Dictionary<string, NodeCapacity> Of(IEnumerable<NodeRecord> nodes, ReservationLedger reserved)
+    {
+        var result = new Dictionary<string, NodeCapacity>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            var registration = node.Registration;
+            var held = reserved.For(node.Hostname);
+            result[node.Hostname] = new NodeCapacity(
+                node.Hostname,
+                node.Status == NodeStatus.Online,
+                registration.TotalCores,
+                registration.TotalRamBytes,
+                held.Cores,
+                held.MemoryBytes,
+                (registration.NumaTopology ?? []).Where(kv => int.TryParse(kv.Key, out _)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value.Cores.Count),
+                new Dictionary<int, int>(held.NumaCores),
+                (registration.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet(),
+                held.Gpus.Keys.ToHashSet());
+        }
+        return result;
+    }
+
+    /// <summary>The node with <paramref name="request"/> also reserved on it.</summary>
+    public static NodeCapacity Reserve(NodeCapacity node, ResourceRequest request)
+    {
+        var numa = new Dictionary<int, int>(node.ReservedNumaCores);
+        if (request.NumaNode is { } id) numa[id] = numa.GetValueOrDefault(id) + request.Cores;
+        var gpus = new HashSet<int>(node.ReservedGpus);
+        if (request.GpuIds is not null) gpus.UnionWith(request.GpuIds);
+        return node with
+        {
+            ReservedCores = node.ReservedCores + request.Cores,
+            ReservedMemoryBytes = node.ReservedMemoryBytes + request.MemoryBytes,
+            ReservedNumaCores = numa,
+            ReservedGpus = gpus,
+        };
+    }
+
+    /// <summary>Whether some online node has room for a task of this size now.</summary>
+    public static bool RoomFor(IEnumerable<NodeCapacity> nodes, int cores, long memoryBytes) =>
+        nodes.Any(n => n.Online && n.FreeCores >= cores && n.FreeMemoryBytes >= memoryBytes);
+
+    /// <summary>The largest node's memory (0 when none is registered): a default memory limit never exceeds it.</summary>
+    public static long LargestMemory(IEnumerable<NodeCapacity> nodes) =>
+        nodes.Select(c => c.TotalMemoryBytes).DefaultIfEmpty(0).Max();
+}
