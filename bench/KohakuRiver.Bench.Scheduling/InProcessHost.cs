@@ -65,6 +65,13 @@ internal sealed class InProcessHost : IDisposable
     public int DispatchAll()
     {
         var placed = _state.TakeDispatches();
+        Accept(placed);
+        return placed.Count;
+    }
+
+    /// <summary>The runners start what was placed (each reports it running).</summary>
+    private void Accept(List<PlacedTask> placed)
+    {
         foreach (var dispatch in placed)
         {
             var id = dispatch.Task.TaskId;
@@ -73,16 +80,22 @@ internal sealed class InProcessHost : IDisposable
             _running.Add(id);
         }
         Queued -= placed.Count;
-        return placed.Count;
     }
 
     public long RunningTaskAt(int index) => _running[index];
 
-    /// <summary>One running task completes and the host places what now fits (what one dispatch signal does).</summary>
-    public int FinishAndDispatch(long taskId)
+    /// <summary>One running task completes (the runner's report, applied and stored), then the host places what now
+    /// fits (what one dispatch signal does). Returns the time of each step and how many tasks were placed.</summary>
+    public (double ReportMs, double DecisionMs, int Placed) FinishAndDispatch(long taskId)
     {
+        var clock = Stopwatch.StartNew();
         Complete(taskId);
-        return DispatchAll();
+        var report = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var placed = _state.TakeDispatches();
+        var decision = clock.Elapsed.TotalMilliseconds;
+        Accept(placed);
+        return (report, decision, placed.Count);
     }
 
     /// <summary>Every running task completes, then the host places what fits.</summary>

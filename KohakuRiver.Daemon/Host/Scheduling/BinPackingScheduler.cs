@@ -68,11 +68,23 @@ public static class BinPackingScheduler
 
     public static bool FitsNow(ResourceRequest r, NodeCapacity n)
     {
-        if (!n.Online || WhyNodeInfeasible(r, n) is not null) return false;
+        if (!n.Online || !Feasible(r, n)) return false;
         if (r.Cores > n.FreeCores || r.MemoryBytes > n.FreeMemoryBytes) return false;
         if (r.NumaNode is { } numa &&
             r.Cores > n.NumaCores[numa] - n.ReservedNumaCores.GetValueOrDefault(numa)) return false;
         if (r.GpuIds is { Count: > 0 } gpus && gpus.Any(n.ReservedGpus.Contains)) return false;
+        return true;
+    }
+
+    /// <summary>What <see cref="WhyNodeInfeasible"/> decides, without writing the reason: placement asks this of every
+    /// node for every queued task it tries.</summary>
+    private static bool Feasible(ResourceRequest r, NodeCapacity n)
+    {
+        if (r.Cores > n.TotalCores || r.MemoryBytes > n.TotalMemoryBytes) return false;
+        if (r.NumaNode is { } numa && (!n.NumaCores.TryGetValue(numa, out var numaCores) || r.Cores > numaCores)) return false;
+        if (r.GpuIds is { Count: > 0 } gpus)
+            foreach (var gpu in gpus)
+                if (!n.Gpus.Contains(gpu)) return false;
         return true;
     }
 

@@ -19,10 +19,15 @@ public sealed partial class ClusterState
             var now = _time.GetUtcNow();
             var result = new List<PlacedTask>();
             // The walk ends as soon as no online node has room for the smallest queued task, so a long queue behind
-            // a full cluster costs nothing per signal.
-            foreach (var id in _pending.Ids)
+            // a full cluster costs nothing per signal. When one task's end frees a little room, most queued tasks are
+            // too large for any node's free cores or memory: two comparisons skip them, and only the rest are ranked
+            // over every node. Both bounds change only when a task is placed.
+            var room = NodeCapacities.RoomFor(capacities.Values, _pending.MinCores, _pending.MinMemoryBytes);
+            var (mostCores, mostMemory) = NodeCapacities.MostFree(capacities.Values);
+            foreach (var (id, cores, memory) in _pending.Entries)
             {
-                if (!NodeCapacities.RoomFor(capacities.Values, _pending.MinCores, _pending.MinMemoryBytes)) break;
+                if (!room) break;
+                if (cores > mostCores || memory > mostMemory) continue;
                 var a = _active[id];
                 var request = ResourceRequest.Of(a.Task);
                 var node = BinPackingScheduler.Place(request, capacities.Values);
@@ -31,6 +36,8 @@ public sealed partial class ClusterState
                 a.Task.NodeName = node.Name;
                 Move(a, RiverTaskStatus.Assigning, now);
                 result.Add(new PlacedTask(a.Task.Clone(), node.Name, _nodes[node.Name].Stored.Registration.Url));
+                room = NodeCapacities.RoomFor(capacities.Values, _pending.MinCores, _pending.MinMemoryBytes);
+                (mostCores, mostMemory) = NodeCapacities.MostFree(capacities.Values);
             }
             foreach (var d in result) _pending.Remove(d.Task.TaskId);
             _store.UpdateTasks(result.Select(d => _active[d.Task.TaskId].Task).ToList());

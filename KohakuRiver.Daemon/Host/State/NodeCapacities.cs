@@ -52,6 +52,20 @@ public static class NodeCapacities
     public static bool RoomFor(IEnumerable<NodeCapacity> nodes, int cores, long memoryBytes) =>
         nodes.Any(n => n.Online && n.FreeCores >= cores && n.FreeMemoryBytes >= memoryBytes);
 
+    /// <summary>The most free cores and the most free memory on any online node (not necessarily the same node): a
+    /// task asking for more of either fits nowhere now.</summary>
+    public static (int Cores, long MemoryBytes) MostFree(IEnumerable<NodeCapacity> nodes)
+    {
+        var (cores, memory) = (0, 0L);
+        foreach (var node in nodes)
+        {
+            if (!node.Online) continue;
+            cores = Math.Max(cores, node.FreeCores);
+            memory = Math.Max(memory, node.FreeMemoryBytes);
+        }
+        return (cores, memory);
+    }
+
     /// <summary>The largest node's memory (0 when none is registered): a default memory limit never exceeds it.</summary>
     public static long LargestMemory(IEnumerable<NodeCapacity> nodes) =>
         nodes.Select(c => c.TotalMemoryBytes).DefaultIfEmpty(0).Max();

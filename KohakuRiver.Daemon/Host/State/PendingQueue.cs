@@ -16,6 +16,9 @@ public sealed class PendingQueue
     /// <summary>Ids, oldest first.</summary>
     public IEnumerable<long> Ids => _tasks.Keys;
 
+    /// <summary>Ids with the cores and memory each asks for, oldest first.</summary>
+    public IEnumerable<(long TaskId, int Cores, long MemoryBytes)> Entries => _tasks.Select(kv => (kv.Key, kv.Value.Cores, kv.Value.Memory));
+
     /// <summary>The fewest cores any queued task needs (0 when none is queued).</summary>
     public int MinCores => _cores.Count == 0 ? 0 : _cores.First().Key;
 

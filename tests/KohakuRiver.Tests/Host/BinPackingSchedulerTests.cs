@@ -22,6 +22,20 @@ public sealed class BinPackingSchedulerTests
     // ---- feasibility ----
 
     [Fact]
+    public void An_empty_node_fits_exactly_what_it_could_ever_run()
+    {
+        // Placement checks feasibility without writing reasons; it must agree with the reasons everywhere.
+        var random = new Random(11);
+        var node = Node("a", cores: 8, mem: 16 * G, numa: new() { [0] = 4, [1] = 4 }, gpus: [0, 1]);
+        for (var i = 0; i < 2000; i++)
+        {
+            var request = Req(cores: random.Next(1, 11), mem: random.Next(0, 20) * G, numa: random.Next(4) switch { 0 => 0, 1 => 2, _ => null },
+                gpus: random.Next(3) switch { 0 => [random.Next(3)], _ => null });
+            Assert.Equal(BinPackingScheduler.WhyNodeInfeasible(request, node) is null, BinPackingScheduler.FitsNow(request, node));
+        }
+    }
+
+    [Fact]
     public void No_registered_node_is_a_reason()
     {
         Assert.Equal("no node is registered", BinPackingScheduler.WhyInfeasible(Req(), []));
