@@ -25,7 +25,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
 
     public async Task<List<EnvironmentContainer>> ListContainersAsync(CancellationToken ct)
     {
-        var list = await Docker(() => engine.ListContainersAsync(new Dictionary<string, string?> { [KindLabel] = "environment" }, all: true, ct));
+        var list = await CallEngine(() => engine.ListContainersAsync(new Dictionary<string, string?> { [KindLabel] = "environment" }, all: true, ct));
         return list.Select(c => new EnvironmentContainer
         {
             Environment = c.Labels.GetValueOrDefault(EnvironmentNames.EnvironmentLabel) ?? c.Name,
@@ -41,10 +41,10 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         var env = ValidName(r.Environment);
         if (string.IsNullOrWhiteSpace(r.ImageName)) throw ApiException.BadRequest("image_name is empty");
         SubmissionValidator.CheckImage("image_name", r.ImageName);
-        var image = await Docker(() => engine.InspectImageAsync(r.ImageName, ct))
+        var image = await CallEngine(() => engine.InspectImageAsync(r.ImageName, ct))
                     ?? throw ApiException.BadRequest($"image '{r.ImageName}' is not on the host (no registry is used: build or load it there first)");
         var name = EnvironmentNames.ContainerName(env);
-        if (await Docker(() => engine.InspectContainerAsync(name, ct)) is not null)
+        if (await CallEngine(() => engine.InspectContainerAsync(name, ct)) is not null)
             throw ApiException.Conflict($"environment '{env}' already has a container ({name}); delete it first");
 
         var spec = new ContainerSpec
@@ -71,20 +71,20 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
             },
         };
         Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
-        var id = await Docker(() => engine.CreateContainerAsync(name, spec, ct));
-        await Docker(() => engine.StartContainerAsync(id, ct));
+        var id = await CallEngine(() => engine.CreateContainerAsync(name, spec, ct));
+        await CallEngine(() => engine.StartContainerAsync(id, ct));
         log.LogInformation("Environment {Env} created from {Image}", env, r.ImageName);
         return (await ListContainersAsync(ct)).First(c => c.Environment == env);
     }
 
     public async Task StartAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await engine.StartContainerAsync(await ContainerIdAsync(env, ct), ct));
+        await CallEngine(async () => await engine.StartContainerAsync(await ContainerIdAsync(env, ct), ct));
 
     public async Task StopAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await engine.StopContainerAsync(await ContainerIdAsync(env, ct), 10, ct));
+        await CallEngine(async () => await engine.StopContainerAsync(await ContainerIdAsync(env, ct), 10, ct));
 
     public async Task DeleteAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await engine.RemoveContainerAsync(await ContainerIdAsync(env, ct), ct));
+        await CallEngine(async () => await engine.RemoveContainerAsync(await ContainerIdAsync(env, ct), ct));
 
     public async Task<EnvironmentExecResult> ExecAsync(string env, EnvironmentExecRequest r, CancellationToken ct)
     {
@@ -97,13 +97,13 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
             throw ApiException.BadRequest($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
         var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds ?? 600);
         var id = await ContainerIdAsync(env, ct);
-        var inspect = await Docker(() => engine.InspectContainerAsync(id, ct));
+        var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
         if (inspect?.State.Running != true) throw ApiException.Conflict($"environment '{env}' is not running; start it first");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
         {
-            var result = await Docker(() => engine.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
+            var result = await CallEngine(() => engine.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
             return new EnvironmentExecResult { ExitCode = result.ExitCode, Stdout = result.Stdout, Stderr = result.Stderr };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -120,7 +120,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         try
         {
             var id = await ContainerIdAsync(env, ct);
-            var inspect = await Docker(() => engine.InspectContainerAsync(id, ct));
+            var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
             var baseCmd = inspect?.Labels.GetValueOrDefault(BaseCmdLabel) is { } json
                 ? JsonSerializer.Deserialize(json, RiverJsonContext.Default.ListString)
                 : null;
@@ -128,14 +128,14 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
             // Versions must increase even when two publishes fall in the same second.
             var ts = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), (newest?.Timestamp ?? 0) + 1);
             var image = EnvironmentNames.ImageName(env);
-            var previous = await Docker(() => engine.InspectImageAsync(image, ct));
+            var previous = await CallEngine(() => engine.InspectImageAsync(image, ct));
             var labels = new Dictionary<string, string>
             {
                 [EnvironmentNames.PublishedAtLabel] = ts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [EnvironmentNames.EnvironmentLabel] = env,
             };
-            var imageId = await Docker(() => engine.CommitContainerAsync(id, EnvironmentNames.ImageRepository(env), "base", labels, baseCmd ?? [], ct));
-            var tarball = await tarballs.WriteAsync(env, ts, s => Docker(() => engine.SaveImageAsync(image, s, ct)));
+            var imageId = await CallEngine(() => engine.CommitContainerAsync(id, EnvironmentNames.ImageRepository(env), "base", labels, baseCmd ?? [], ct));
+            var tarball = await tarballs.WriteAsync(env, ts, s => CallEngine(() => engine.SaveImageAsync(image, s, ct)));
             var pruned = tarballs.PruneOlder(env, ts);
             if (previous is not null && previous.Id != imageId)
             {
@@ -198,7 +198,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
     private async Task<string> ContainerIdAsync(string env, CancellationToken ct)
     {
         ValidName(env);
-        var inspect = await Docker(() => engine.InspectContainerAsync(EnvironmentNames.ContainerName(env), ct));
+        var inspect = await CallEngine(() => engine.InspectContainerAsync(EnvironmentNames.ContainerName(env), ct));
         return inspect?.Id ?? throw ApiException.NotFound($"environment '{env}' has no container on the host; create it first");
     }
 
@@ -209,7 +209,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         $"'{ShownText.Of(env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
 
     /// <summary>Engine failures become answers that name the engine's own message.</summary>
-    private static async Task<T> Docker<T>(Func<Task<T>> call)
+    private static async Task<T> CallEngine<T>(Func<Task<T>> call)
     {
         try
         {
@@ -227,5 +227,5 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         }
     }
 
-    private static async Task Docker(Func<Task> call) => await Docker(async () => { await call(); return 0; });
+    private static async Task CallEngine(Func<Task> call) => await CallEngine(async () => { await call(); return 0; });
 }

@@ -46,7 +46,7 @@ public sealed partial class TaskExecutor
                     return;
                 }
                 // The key goes in as a file through the Engine API's archive upload: it never passes through a shell.
-                using var archive = AuthorizedKeysArchive.Build(task.SshPublicKey);
+                using var archive = AuthorizedKeysArchive.Build(task.SshPublicKey, _time.GetUtcNow());
                 await _engine.PutArchiveAsync(id, "/root", archive, ct).ConfigureAwait(false);
             }
             if (run.KillRequested || run.StopRequested)
