@@ -374,9 +374,6 @@ public sealed partial class TaskExecutor : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
-    }
+    // The stopping token source is not disposed: a supervisor that outlived the drain may still read its token.
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }
