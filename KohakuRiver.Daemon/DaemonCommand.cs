@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Runner;
 
@@ -102,9 +102,9 @@ public static class DaemonCommand
         }
         if (role is "runner" or "standalone")
         {
-            using (var docker = new DockerClient(settings.DockerSocket))
+            using (var engine = new DockerEngine(settings.DockerSocket))
             {
-                if (!await docker.PingAsync())
+                if (!await engine.PingAsync())
                     Console.Error.WriteLine($"kohakuriver-daemon: warning: the Docker engine at {settings.DockerSocket} does not answer; tasks will fail until it does");
             }
             apps.Add(RunnerServer.Build(settings));

@@ -2,9 +2,6 @@ using KohakuRiver.Core.Environments;
 
 namespace KohakuRiver.Daemon.Environments;
 
-/// <summary>A published tarball of an environment in the shared folder.</summary>
-public sealed record Tarball(string Environment, long Timestamp, string Path, long SizeBytes);
-
 /// <summary>
 /// The shared folder of published environment tarballs, <c>&lt;shared&gt;/kohakuriver-containers/name-&lt;unix seconds&gt;.tar</c>.
 /// A tarball is written under a hidden temporary name and renamed into place, so a reader never sees a partial file.

@@ -1,6 +1,7 @@
 using System.Net;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Environments;
@@ -41,7 +42,7 @@ public static class HostServer
         builder.Services.AddSingleton(_ => new HostStore(settings.DatabasePath));
         builder.Services.AddSingleton<ClusterState>();
         builder.Services.AddSingleton<RunnerGateway>();
-        builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
+        builder.Services.AddSingleton<IContainerEngine>(_ => new DockerEngine(settings.DockerSocket));
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton<ISshTargetResolver>(sp => sp.GetRequiredService<ClusterState>());

@@ -1,6 +1,7 @@
 using System.Net;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Runner.Environments;
@@ -35,11 +36,13 @@ public static class RunnerServer
             k.Limits.MaxRequestBodySize = Core.Wire.RequestLimits.MaxBodyBytes;
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(_ => new DockerClient(settings.DockerSocket));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IContainerEngine>(services => new DockerEngine(settings.DockerSocket, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ResourceDetector>();
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
         builder.Services.AddSingleton<ImageSync>();
         builder.Services.AddSingleton<HostLink>();
+        builder.Services.AddSingleton<ITaskReporter>(services => services.GetRequiredService<HostLink>());
         builder.Services.AddSingleton<TaskExecutor>();
         builder.Services.AddHostedService<RunnerAgent>();
 

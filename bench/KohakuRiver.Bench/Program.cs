@@ -6,7 +6,9 @@ using System.Net.Sockets;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
+using RawDockerClient = Docker.DotNet.DockerClient;
 
 // Cluster core benchmark (issue 2). Starts `kohakuriver-daemon standalone` as its own process over temporary
 // directories and measures, in one run:
@@ -21,7 +23,7 @@ var daemonDll = StringArg("--daemon") ?? Path.Combine(RepoRoot(), "KohakuRiver.D
 const string image = "kohakuriver/busybox:base";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
-using var docker = new DockerClient();
+using var docker = new DockerEngine();
 if (!await docker.PingAsync() || await docker.InspectImageAsync(image) is null)
 {
     Console.Error.WriteLine($"needs a running Docker engine and {image}: run .ci/setup");
@@ -80,7 +82,7 @@ try
     for (var i = 0; i < 3; i++)
     {
         await ClusterOnceAsync(client);
-        await RawOnceAsync(docker, image);
+        await RawOnceAsync(docker.Client, image);
     }
 
     // (a) latency
@@ -90,7 +92,7 @@ try
     {
         // Interleaved so that drift in the engine's speed affects both equally.
         cluster.Add(await ClusterOnceAsync(client));
-        raw.Add(await RawOnceAsync(docker, image));
+        raw.Add(await RawOnceAsync(docker.Client, image));
     }
     var ratioA = Median(cluster) / Median(raw);
     Console.WriteLine($"(a) submit->completed latency, {samples} sequential `true` tasks");
@@ -134,7 +136,7 @@ try
     var next = 0;
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
     {
-        while (Interlocked.Increment(ref next) <= throughputCount) await RawOnceAsync(docker, image);
+        while (Interlocked.Increment(ref next) <= throughputCount) await RawOnceAsync(docker.Client, image);
     }));
     var rawWall = sw.Elapsed.TotalSeconds;
     var ratioC = clusterWall / rawWall;
@@ -150,7 +152,7 @@ finally
     daemon.Kill(entireProcessTree: true);
     await daemon.WaitForExitAsync();
     foreach (var c in await docker.ListContainersAsync(new Dictionary<string, string?> { ["kohakuriver.node"] = "bench" }, all: true))
-        await docker.RemoveContainerAsync(c.Id, force: true);
+        await docker.RemoveContainerAsync(c.Id);
     try { Directory.Delete(root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 }
 
@@ -220,7 +222,7 @@ static async Task SshThroughputAsync(RiverClient client, int hostPort, int proxy
 }
 
 // (d) The runner's per-task environment check when nothing changed: one directory listing and one image inspect.
-static async Task SyncCheckAsync(DockerClient docker, string baseImage)
+static async Task SyncCheckAsync(DockerEngine docker, string baseImage)
 {
     var env = "benchsync" + Guid.NewGuid().ToString("N")[..8];
     var shared = Directory.CreateTempSubdirectory("kohakuriver-bench-sync-").FullName;
@@ -228,12 +230,12 @@ static async Task SyncCheckAsync(DockerClient docker, string baseImage)
     var store = new KohakuRiver.Daemon.Environments.TarballStore(shared);
     var sync = new KohakuRiver.Daemon.Runner.Environments.ImageSync(docker, settings, store,
         Microsoft.Extensions.Logging.Abstractions.NullLogger<KohakuRiver.Daemon.Runner.Environments.ImageSync>.Instance);
-    var container = await docker.CreateContainerAsync("kohakuriver-bench-" + env, new ContainerCreateSpec { Image = baseImage, Cmd = ["true"] });
+    var container = await docker.CreateContainerAsync("kohakuriver-bench-" + env, new KohakuRiver.Daemon.Engine.ContainerSpec { Image = baseImage, Cmd = ["true"] });
     try
     {
         const long ts = 1_700_000_000;
         await docker.CommitContainerAsync(container, KohakuRiver.Core.Environments.EnvironmentNames.ImageRepository(env), "base",
-            new Dictionary<string, string> { [KohakuRiver.Core.Environments.EnvironmentNames.PublishedAtLabel] = ts.ToString() });
+            new Dictionary<string, string> { [KohakuRiver.Core.Environments.EnvironmentNames.PublishedAtLabel] = ts.ToString() }, ct: default);
         // A few older versions beside the current one, as a real folder has between prunes.
         await store.WriteAsync(env, ts, s => s.WriteAsync(new byte[] { 0 }).AsTask());
         for (var i = 0; i < 20; i++) await store.WriteAsync("other" + i, ts, s => s.WriteAsync(new byte[] { 0 }).AsTask());
@@ -250,7 +252,7 @@ static async Task SyncCheckAsync(DockerClient docker, string baseImage)
     }
     finally
     {
-        await docker.RemoveContainerAsync(container, force: true);
+        await docker.RemoveContainerAsync(container);
         await docker.RemoveImageAsync(KohakuRiver.Core.Environments.EnvironmentNames.ImageName(env), force: true);
         Directory.Delete(shared, true);
     }
@@ -266,14 +268,20 @@ static async Task<double> ClusterOnceAsync(RiverClient client)
     return ms;
 }
 
-static async Task<double> RawOnceAsync(DockerClient docker, string image)
+// The baseline: the same container life through Docker.DotNet alone, with none of our adapter in between.
+static async Task<double> RawOnceAsync(RawDockerClient docker, string image)
 {
     var sw = Stopwatch.StartNew();
-    var id = await docker.CreateContainerAsync("kohakuriver-bench-" + Guid.NewGuid().ToString("N"),
-        new ContainerCreateSpec { Image = image, Cmd = ["true"], HostConfig = new HostConfigSpec { NetworkMode = "bridge" } });
-    await docker.StartContainerAsync(id);
-    await docker.WaitContainerAsync(id);
-    await docker.RemoveContainerAsync(id, force: true);
+    var created = await docker.Containers.CreateContainerAsync(new Docker.DotNet.Models.CreateContainerParameters
+    {
+        Name = "kohakuriver-bench-" + Guid.NewGuid().ToString("N"),
+        Image = image,
+        Cmd = ["true"],
+        HostConfig = new Docker.DotNet.Models.HostConfig { NetworkMode = "bridge" },
+    });
+    await docker.Containers.StartContainerAsync(created.ID);
+    await docker.Containers.WaitContainerAsync(created.ID);
+    await docker.Containers.RemoveContainerAsync(created.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true, RemoveVolumes = true });
     return sw.Elapsed.TotalMilliseconds;
 }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
@@ -15,7 +15,7 @@ namespace KohakuRiver.Daemon.Host.Environments;
 /// publish: commit to <c>kohakuriver/name:base</c> labelled with the publish time and save it as a versioned tarball
 /// in the shared folder, where runners pick it up.
 /// </summary>
-public sealed class EnvironmentService(DockerClient docker, DaemonSettings settings, TarballStore tarballs, ILogger<EnvironmentService> log)
+public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings settings, TarballStore tarballs, ILogger<EnvironmentService> log)
 {
     private const string KindLabel = "kohakuriver.kind";
     private const string BaseCmdLabel = "kohakuriver.base_cmd";
@@ -25,14 +25,14 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
 
     public async Task<List<EnvironmentContainer>> ListContainersAsync(CancellationToken ct)
     {
-        var list = await Docker(() => docker.ListContainersAsync(new Dictionary<string, string?> { [KindLabel] = "environment" }, all: true, ct));
+        var list = await CallEngine(() => engine.ListContainersAsync(new Dictionary<string, string?> { [KindLabel] = "environment" }, all: true, ct));
         return list.Select(c => new EnvironmentContainer
         {
-            Environment = c.Labels?.GetValueOrDefault(EnvironmentNames.EnvironmentLabel) ?? c.Names.FirstOrDefault()?.TrimStart('/') ?? "",
-            ContainerName = c.Names.FirstOrDefault()?.TrimStart('/') ?? "",
-            Image = c.Image ?? "",
-            Status = c.State ?? "",
-            Created = DateTimeOffset.FromUnixTimeSeconds(c.Created),
+            Environment = c.Labels.GetValueOrDefault(EnvironmentNames.EnvironmentLabel) ?? c.Name,
+            ContainerName = c.Name,
+            Image = c.Image,
+            Status = c.State,
+            Created = c.Created,
         }).OrderBy(e => e.Environment, StringComparer.Ordinal).ToList();
     }
 
@@ -41,13 +41,13 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         var env = ValidName(r.Environment);
         if (string.IsNullOrWhiteSpace(r.ImageName)) throw ApiException.BadRequest("image_name is empty");
         SubmissionValidator.CheckImage("image_name", r.ImageName);
-        var image = await Docker(() => docker.InspectImageAsync(r.ImageName, ct))
+        var image = await CallEngine(() => engine.InspectImageAsync(r.ImageName, ct))
                     ?? throw ApiException.BadRequest($"image '{r.ImageName}' is not on the host (no registry is used: build or load it there first)");
         var name = EnvironmentNames.ContainerName(env);
-        if (await Docker(() => docker.InspectContainerAsync(name, ct)) is not null)
+        if (await CallEngine(() => engine.InspectContainerAsync(name, ct)) is not null)
             throw ApiException.Conflict($"environment '{env}' already has a container ({name}); delete it first");
 
-        var spec = new ContainerCreateSpec
+        var spec = new ContainerSpec
         {
             Image = r.ImageName,
             Cmd = KeepAlive,
@@ -57,7 +57,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
                 ["kohakuriver.managed"] = "true",
                 [KindLabel] = "environment",
                 [EnvironmentNames.EnvironmentLabel] = env,
-                [BaseCmdLabel] = JsonSerializer.Serialize(image.Config?.Cmd ?? [], RiverJsonContext.Default.ListString),
+                [BaseCmdLabel] = JsonSerializer.Serialize(image.Cmd.ToList(), RiverJsonContext.Default.ListString),
             },
             HostConfig = new HostConfigSpec
             {
@@ -71,20 +71,20 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
             },
         };
         Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
-        var id = await Docker(() => docker.CreateContainerAsync(name, spec, ct));
-        await Docker(() => docker.StartContainerAsync(id, ct));
+        var id = await CallEngine(() => engine.CreateContainerAsync(name, spec, ct));
+        await CallEngine(() => engine.StartContainerAsync(id, ct));
         log.LogInformation("Environment {Env} created from {Image}", env, r.ImageName);
         return (await ListContainersAsync(ct)).First(c => c.Environment == env);
     }
 
     public async Task StartAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await docker.StartContainerAsync(await ContainerIdAsync(env, ct), ct));
+        await CallEngine(async () => await engine.StartContainerAsync(await ContainerIdAsync(env, ct), ct));
 
     public async Task StopAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await docker.StopContainerAsync(await ContainerIdAsync(env, ct), 10, ct));
+        await CallEngine(async () => await engine.StopContainerAsync(await ContainerIdAsync(env, ct), 10, ct));
 
     public async Task DeleteAsync(string env, CancellationToken ct) =>
-        await Docker(async () => await docker.RemoveContainerAsync(await ContainerIdAsync(env, ct), force: true, ct));
+        await CallEngine(async () => await engine.RemoveContainerAsync(await ContainerIdAsync(env, ct), ct));
 
     public async Task<EnvironmentExecResult> ExecAsync(string env, EnvironmentExecRequest r, CancellationToken ct)
     {
@@ -97,14 +97,14 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
             throw ApiException.BadRequest($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
         var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds ?? 600);
         var id = await ContainerIdAsync(env, ct);
-        var inspect = await Docker(() => docker.InspectContainerAsync(id, ct));
-        if (inspect?.State?.Running != true) throw ApiException.Conflict($"environment '{env}' is not running; start it first");
+        var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
+        if (inspect?.State.Running != true) throw ApiException.Conflict($"environment '{env}' is not running; start it first");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
         {
-            var (code, stdout, stderr) = await Docker(() => docker.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
-            return new EnvironmentExecResult { ExitCode = code, Stdout = stdout, Stderr = stderr };
+            var result = await CallEngine(() => engine.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
+            return new EnvironmentExecResult { ExitCode = result.ExitCode, Stdout = result.Stdout, Stderr = result.Stderr };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -120,27 +120,27 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         try
         {
             var id = await ContainerIdAsync(env, ct);
-            var inspect = await Docker(() => docker.InspectContainerAsync(id, ct));
-            var baseCmd = inspect?.Config?.Labels?.GetValueOrDefault(BaseCmdLabel) is { } json
+            var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
+            var baseCmd = inspect?.Labels.GetValueOrDefault(BaseCmdLabel) is { } json
                 ? JsonSerializer.Deserialize(json, RiverJsonContext.Default.ListString)
                 : null;
             var newest = tarballs.Newest(env);
             // Versions must increase even when two publishes fall in the same second.
             var ts = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), (newest?.Timestamp ?? 0) + 1);
             var image = EnvironmentNames.ImageName(env);
-            var previous = await Docker(() => docker.InspectImageAsync(image, ct));
+            var previous = await CallEngine(() => engine.InspectImageAsync(image, ct));
             var labels = new Dictionary<string, string>
             {
                 [EnvironmentNames.PublishedAtLabel] = ts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [EnvironmentNames.EnvironmentLabel] = env,
             };
-            var imageId = await Docker(() => docker.CommitContainerAsync(id, EnvironmentNames.ImageRepository(env), "base", labels, baseCmd ?? [], ct));
-            var tarball = await tarballs.WriteAsync(env, ts, s => Docker(() => docker.SaveImageAsync(image, s, ct)));
+            var imageId = await CallEngine(() => engine.CommitContainerAsync(id, EnvironmentNames.ImageRepository(env), "base", labels, baseCmd ?? [], ct));
+            var tarball = await tarballs.WriteAsync(env, ts, s => CallEngine(() => engine.SaveImageAsync(image, s, ct)));
             var pruned = tarballs.PruneOlder(env, ts);
             if (previous is not null && previous.Id != imageId)
             {
-                try { await docker.RemoveImageAsync(previous.Id, force: false, ct); }
-                catch (DockerApiException e) { log.LogInformation("Previous image of {Env} kept: {Message}", env, e.EngineMessage); }
+                try { await engine.RemoveImageAsync(previous.Id, force: false, ct); }
+                catch (EngineException e) { log.LogInformation("Previous image of {Env} kept: {Message}", env, e.Message); }
             }
             log.LogInformation("Environment {Env} published as {Tarball} ({Size} bytes); pruned {Pruned}", env, tarball.Path, tarball.SizeBytes, pruned.Count);
             return new PublishResult
@@ -186,10 +186,11 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         if (tarballs.Newest(env) is not null) return null;
         try
         {
-            if (await docker.InspectImageAsync(EnvironmentNames.ImageName(env), ct) is not null) return null;
+            if (await engine.InspectImageAsync(EnvironmentNames.ImageName(env), ct) is not null) return null;
         }
-        catch (DockerApiException)
+        catch (EngineException)
         {
+            // An engine that cannot answer knows of no image: the message below says where else it was looked for.
         }
         return $"environment '{env}' is unknown: it has no published tarball in {tarballs.Folder} and no image {EnvironmentNames.ImageName(env)} on the host";
     }
@@ -197,7 +198,7 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
     private async Task<string> ContainerIdAsync(string env, CancellationToken ct)
     {
         ValidName(env);
-        var inspect = await Docker(() => docker.InspectContainerAsync(EnvironmentNames.ContainerName(env), ct));
+        var inspect = await CallEngine(() => engine.InspectContainerAsync(EnvironmentNames.ContainerName(env), ct));
         return inspect?.Id ?? throw ApiException.NotFound($"environment '{env}' has no container on the host; create it first");
     }
 
@@ -208,21 +209,23 @@ public sealed class EnvironmentService(DockerClient docker, DaemonSettings setti
         $"'{ShownText.Of(env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
 
     /// <summary>Engine failures become answers that name the engine's own message.</summary>
-    private static async Task<T> Docker<T>(Func<Task<T>> call)
+    private static async Task<T> CallEngine<T>(Func<Task<T>> call)
     {
         try
         {
             return await call();
         }
-        catch (DockerApiException e) when (e.StatusCode == 0)
+        catch (EngineException e)
         {
-            throw new ApiException(503, $"the host's Docker engine is unreachable: {e.EngineMessage}");
-        }
-        catch (DockerApiException e)
-        {
-            throw new ApiException(e.StatusCode is 404 ? 404 : e.StatusCode is 409 ? 409 : 502, $"Docker engine: {e.EngineMessage}");
+            throw e.Kind switch
+            {
+                EngineErrorKind.Unavailable => new ApiException(503, $"the host's Docker engine is unreachable: {e.Message}"),
+                EngineErrorKind.NotFound => new ApiException(404, $"Docker engine: {e.Message}"),
+                EngineErrorKind.Conflict => new ApiException(409, $"Docker engine: {e.Message}"),
+                _ => new ApiException(502, $"Docker engine: {e.Message}"),
+            };
         }
     }
 
-    private static async Task Docker(Func<Task> call) => await Docker(async () => { await call(); return 0; });
+    private static async Task CallEngine(Func<Task> call) => await CallEngine(async () => { await call(); return 0; });
 }

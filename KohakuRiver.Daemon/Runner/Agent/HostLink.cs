@@ -6,7 +6,7 @@ using KohakuRiver.Daemon.Resilience;
 namespace KohakuRiver.Daemon.Runner.Agent;
 
 /// <summary>The runner's connection to the host (cluster token), and status reports that retry until acknowledged.</summary>
-public sealed class HostLink : IDisposable
+public sealed class HostLink : ITaskReporter, IDisposable
 {
     private readonly ILogger _log;
 

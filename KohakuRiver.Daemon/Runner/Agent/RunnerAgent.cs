@@ -22,6 +22,7 @@ public sealed class RunnerAgent(
     ResourceDetector resources,
     IServer server,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<RunnerAgent> log) : BackgroundService
 {
     public static readonly string Version = typeof(RunnerAgent).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -49,7 +50,7 @@ public sealed class RunnerAgent(
         try
         {
             await RegisterAsync(url, stoppingToken);
-            using var timer = new PeriodicTimer(settings.HeartbeatInterval);
+            using var timer = new PeriodicTimer(settings.HeartbeatInterval, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
@@ -96,7 +97,15 @@ public sealed class RunnerAgent(
                     log.LogWarning("Registration attempt {Attempt} failed: {Detail}; retrying in {Delay:0.#} s",
                         attempt, ((RiverApiException)e).Detail, delay.TotalSeconds);
             },
+            time: time,
             ct: ct);
+
+    /// <summary>Stops the heartbeat, then waits for the executor's supervisors to wind down (the containers run on).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await executor.StopAsync();
+    }
 
     private HeartbeatRequest Heartbeat()
     {
@@ -125,8 +134,8 @@ public sealed class RunnerAgent(
     public static string LocalAddressToward(string hostAddress, int hostPort)
     {
         var target = IPAddress.TryParse(hostAddress, out var ip) ? ip : Dns.GetHostAddresses(hostAddress).First();
-        using var s = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        s.Connect(new IPEndPoint(target, hostPort));
-        return ((IPEndPoint)s.LocalEndPoint!).Address.ToString();
+        using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Connect(new IPEndPoint(target, hostPort));
+        return ((IPEndPoint)socket.LocalEndPoint!).Address.ToString();
     }
 }

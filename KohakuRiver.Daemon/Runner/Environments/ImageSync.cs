@@ -2,13 +2,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Environments;
 
 namespace KohakuRiver.Daemon.Runner.Environments;
-
-/// <summary>An environment could not be made ready on this node; the message says why and what to do.</summary>
-public sealed class EnvironmentSyncException(string message) : Exception(message);
 
 /// <summary>
 /// Makes sure the local image of an environment is the newest published one before a task uses it. The check is one
@@ -16,7 +13,7 @@ public sealed class EnvironmentSyncException(string message) : Exception(message
 /// on a stale environment cause one load. A failed load is not remembered: the next task tries again, so publishing
 /// again heals a corrupt tarball. Images a load replaced are removed once no container uses them.
 /// </summary>
-public sealed class ImageSync(DockerClient docker, DaemonSettings settings, TarballStore tarballs, ILogger<ImageSync> log)
+public sealed class ImageSync(IContainerEngine engine, DaemonSettings settings, TarballStore tarballs, ILogger<ImageSync> log)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<string, string> _superseded = new();
@@ -30,7 +27,7 @@ public sealed class ImageSync(DockerClient docker, DaemonSettings settings, Tarb
     {
         var image = EnvironmentNames.ImageName(env);
         var newest = tarballs.Newest(env);
-        var local = await docker.InspectImageAsync(image, ct).ConfigureAwait(false);
+        var local = await engine.InspectImageAsync(image, ct).ConfigureAwait(false);
         if (newest is null)
         {
             return local is not null ? image : throw new EnvironmentSyncException(
@@ -44,23 +41,23 @@ public sealed class ImageSync(DockerClient docker, DaemonSettings settings, Tarb
         {
             // Another task may have loaded it while this one waited.
             newest = tarballs.Newest(env) ?? newest;
-            local = await docker.InspectImageAsync(image, ct).ConfigureAwait(false);
+            local = await engine.InspectImageAsync(image, ct).ConfigureAwait(false);
             if (PublishedAt(local) >= newest.Timestamp) return image;
 
             log.LogInformation("Loading environment {Env} from {Tarball}", env, newest.Path);
             try
             {
                 await using var file = new FileStream(newest.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                await docker.LoadImageAsync(file, ct).ConfigureAwait(false);
+                await engine.LoadImageAsync(file, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DockerApiException or IOException)
+            catch (Exception e) when (e is EngineException or IOException)
             {
-                var why = e is DockerApiException d ? d.EngineMessage : e.Message;
+                var why = e.Message;
                 throw new EnvironmentSyncException(
                     $"loading environment '{env}' from {newest.Path} failed: {why} (the tarball may be truncated or corrupt: publish the environment again)");
             }
             Interlocked.Increment(ref _loads);
-            var loaded = await docker.InspectImageAsync(image, ct).ConfigureAwait(false);
+            var loaded = await engine.InspectImageAsync(image, ct).ConfigureAwait(false);
             if (PublishedAt(loaded) != newest.Timestamp)
                 throw new EnvironmentSyncException(
                     $"tarball {newest.Path} does not hold {image} published at {newest.Timestamp} (found {PublishedAt(loaded)})");
@@ -80,18 +77,18 @@ public sealed class ImageSync(DockerClient docker, DaemonSettings settings, Tarb
         {
             try
             {
-                await docker.RemoveImageAsync(id, force: false, ct).ConfigureAwait(false);
+                await engine.RemoveImageAsync(id, force: false, ct).ConfigureAwait(false);
                 _superseded.TryRemove(id, out _);
                 log.LogInformation("Removed superseded image {Id} of environment {Env}", id, env);
             }
-            catch (DockerApiException e) when (e.StatusCode == 409)
+            catch (EngineException e) when (e.Kind == EngineErrorKind.Conflict)
             {
                 // Still used by a container; try again after the next task ends.
             }
         }
     }
 
-    private static long PublishedAt(ImageInspect? image) =>
-        image?.Config?.Labels?.GetValueOrDefault(EnvironmentNames.PublishedAtLabel) is { } v &&
+    private static long PublishedAt(ImageInfo? image) =>
+        image?.Labels.GetValueOrDefault(EnvironmentNames.PublishedAtLabel) is { } v &&
         long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ? ts : -1;
 }

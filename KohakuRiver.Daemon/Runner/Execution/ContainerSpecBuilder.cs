@@ -1,34 +1,9 @@
 using System.Globalization;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 
 namespace KohakuRiver.Daemon.Runner.Execution;
-
-/// <summary>Labels and names that let a runner find its own containers, and nothing else, after a restart.</summary>
-public static class ContainerLabels
-{
-    public const string Managed = "kohakuriver.managed";
-    public const string TaskId = "kohakuriver.task_id";
-    public const string BatchId = "kohakuriver.batch_id";
-    public const string Node = "kohakuriver.node";
-    public const string Kind = "kohakuriver.kind";
-
-    public static string TaskContainerName(long taskId) => $"kohakuriver-task-{taskId}";
-
-    /// <summary>Whether a container with these labels was made by <paramref name="node"/> for task <paramref name="taskId"/>.</summary>
-    public static bool IsLeftoverOf(IReadOnlyDictionary<string, string>? labels, long taskId, string node) =>
-        labels is not null &&
-        labels.GetValueOrDefault(Managed) == "true" &&
-        labels.GetValueOrDefault(Node) == node &&
-        labels.GetValueOrDefault(TaskId) == taskId.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Who a container belongs to, from its labels, for messages.</summary>
-    public static string Describe(IReadOnlyDictionary<string, string>? labels) =>
-        labels?.GetValueOrDefault(Managed) == "true"
-            ? $"it belongs to node '{labels.GetValueOrDefault(Node)}', task {labels.GetValueOrDefault(TaskId)}"
-            : "it is not a KohakuRiver container";
-}
 
 /// <summary>Turns a task into the Engine API's container specification. Pure, so every rule is tested directly.</summary>
 public static class ContainerSpecBuilder
@@ -36,7 +11,7 @@ public static class ContainerSpecBuilder
     /// <param name="mounts">The task's own mounts, checked and with their host paths resolved
     /// (<see cref="Security.MountSecurityPolicy"/>): they go in as typed bind mounts, so a source that vanished in
     /// between is an engine error, never a folder the engine creates.</param>
-    public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa,
+    public static ContainerSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa,
         IReadOnlyList<MountSpec> mounts)
     {
         // With arguments the command is the executable and the arguments pass verbatim (exec form); a bare command
@@ -104,7 +79,7 @@ public static class ContainerSpecBuilder
         };
         if (task.BatchId is { } b) labels[ContainerLabels.BatchId] = b.ToString(CultureInfo.InvariantCulture);
 
-        return new ContainerCreateSpec
+        return new ContainerSpec
         {
             Image = task.Image ?? task.DockerImageName ?? Core.Environments.EnvironmentNames.ImageName(task.Environment ?? settings.DefaultEnvironment),
             Cmd = cmd,

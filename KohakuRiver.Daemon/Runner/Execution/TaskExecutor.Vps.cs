@@ -1,6 +1,7 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Resilience;
 using KohakuRiver.Daemon.Runner.Vps;
 
 namespace KohakuRiver.Daemon.Runner.Execution;
@@ -9,7 +10,11 @@ namespace KohakuRiver.Daemon.Runner.Execution;
 /// (reporting the SSH port each time it changes), ended only by a stop or kill.</summary>
 public sealed partial class TaskExecutor
 {
-    private async Task ExecuteVpsAsync(Run run)
+    // While the engine itself restarts (our containers come back with it, by their restart policy), supervision asks
+    // again on this backoff rather than giving the VPS up.
+    private static readonly RetryPolicy EngineComeback = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+
+    private async Task ExecuteVpsAsync(TaskRun run)
     {
         var ct = _stopping.Token;
         var task = run.Task;
@@ -28,7 +33,7 @@ public sealed partial class TaskExecutor
             {
                 var found = false;
                 foreach (var path in VpsContainerSpec.SshdCandidates)
-                    if (await _docker.PathExistsAsync(id, path, ct).ConfigureAwait(false)) { found = true; break; }
+                    if (await _engine.PathExistsAsync(id, path, ct).ConfigureAwait(false)) { found = true; break; }
                 if (!found)
                 {
                     await FinishAsync(run, RiverTaskStatus.Failed, null,
@@ -41,16 +46,16 @@ public sealed partial class TaskExecutor
                     return;
                 }
                 // The key goes in as a file through the Engine API's archive upload: it never passes through a shell.
-                using var archive = AuthorizedKeysArchive.Build(task.SshPublicKey);
-                await _docker.PutArchiveAsync(id, "/root", archive, ct).ConfigureAwait(false);
+                using var archive = AuthorizedKeysArchive.Build(task.SshPublicKey, _time.GetUtcNow());
+                await _engine.PutArchiveAsync(id, "/root", archive, ct).ConfigureAwait(false);
             }
             if (run.KillRequested || run.StopRequested)
             {
                 await FinishAsync(run, run.KillRequested ? RiverTaskStatus.Killed : RiverTaskStatus.Stopped, null, "ended before it started").ConfigureAwait(false);
                 return;
             }
-            await _docker.StartContainerAsync(id, ct).ConfigureAwait(false);
-            run.StartedAt = DateTimeOffset.UtcNow;
+            await _engine.StartContainerAsync(id, ct).ConfigureAwait(false);
+            run.StartedAt = _time.GetUtcNow();
             await SuperviseVpsAsync(run).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -62,56 +67,17 @@ public sealed partial class TaskExecutor
         }
     }
 
-    private async Task AdoptVpsAsync(Run run)
-    {
-        try
-        {
-            var inspect = await _docker.InspectContainerAsync(run.ContainerId!, _stopping.Token).ConfigureAwait(false);
-            if (inspect is null)
-            {
-                _runs.TryRemove(run.Task.TaskId, out _);
-                return;
-            }
-            if (await DropIfNeverStartedAsync(run, inspect, _stopping.Token).ConfigureAwait(false)) return;
-            run.StartedAt = inspect.State?.StartedAtTime;
-            run.Paused = inspect.State?.Paused == true;
-            if (inspect.State?.Running != true && inspect.State?.Restarting != true)
-                await _docker.StartContainerAsync(run.ContainerId!, _stopping.Token).ConfigureAwait(false);
-            await SuperviseVpsAsync(run).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            _log.LogError(e, "VPS {TaskId}: adopting its container failed", run.Task.TaskId);
-        }
-    }
-
     /// <summary>Reports the VPS running with its current port, then follows it until a stop or kill ends it.</summary>
-    private async Task SuperviseVpsAsync(Run run)
+    private async Task SuperviseVpsAsync(TaskRun run)
     {
         var ct = _stopping.Token;
         var id = run.ContainerId!;
         int? reported = null;
-        var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
-            ContainerInspect? inspect;
-            try
-            {
-                inspect = await WaitUntilUpAsync(id, ct).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (e.StatusCode == 0)
-            {
-                // The engine itself is restarting: our containers come back with it (restart policy).
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-                continue;
-            }
-            delay = TimeSpan.FromMilliseconds(100);
+            var inspect = await EngineComeback.ExecuteAsync(attempt => WaitUntilUpAsync(id, attempt), IsEngineDown, time: _time, ct: ct).ConfigureAwait(false);
             if (run.StopRequested || run.KillRequested) break;
-            if (inspect?.State?.Running == true)
+            if (inspect?.State.Running == true)
             {
                 var port = VpsContainerSpec.PublishedSshPort(inspect);
                 if (reported is null || port != reported)
@@ -123,9 +89,9 @@ public sealed partial class TaskExecutor
                 }
                 try
                 {
-                    await _docker.WaitContainerAsync(id, ct).ConfigureAwait(false);
+                    await _engine.WaitContainerAsync(id, ct).ConfigureAwait(false);
                 }
-                catch (DockerApiException e) when (e.StatusCode == 0)
+                catch (EngineException e) when (e.Kind == EngineErrorKind.Unavailable)
                 {
                     continue;
                 }
@@ -139,13 +105,13 @@ public sealed partial class TaskExecutor
             }
             // Gone, or exited without the restart policy bringing it back: removed or killed from outside (the engine
             // does not restart a container it was told to kill), or it ended on its own.
-            var exit = (int?)inspect?.State?.ExitCode;
+            var exit = inspect?.State.ExitCode;
             if (inspect is null)
             {
                 await FinishAsync(run, RiverTaskStatus.Killed, null, $"VPS ended: {RemovedOutside}").ConfigureAwait(false);
                 return;
             }
-            if (await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) is { } ended)
+            if (await WhyEndedAsync(inspect, ct).ConfigureAwait(false) is { } ended)
             {
                 await FinishAsync(run, ended.Status, exit, $"VPS ended: {ended.Message}").ConfigureAwait(false);
                 return;
@@ -158,45 +124,49 @@ public sealed partial class TaskExecutor
             run.KillRequested ? "killed" : "stopped").ConfigureAwait(false);
     }
 
+    private static bool IsEngineDown(Exception e) => e is EngineException { Kind: EngineErrorKind.Unavailable };
+
+    /// <summary>Waits (up to 20 s) until sshd greets on <paramref name="port"/>; past that the VPS is reported anyway,
+    /// with a warning, since sshd may just be slow.</summary>
     private async Task WaitForSshBannerAsync(int port, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
+        var deadline = _time.GetUtcNow().AddSeconds(20);
+        while (_time.GetUtcNow() < deadline)
         {
             try
             {
                 using var client = new System.Net.Sockets.TcpClient();
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                attempt.CancelAfter(TimeSpan.FromSeconds(2));
+                using var attemptTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, attemptTimeout.Token);
                 await client.ConnectAsync(_publishAddress, port, attempt.Token).ConfigureAwait(false);
                 var buffer = new byte[4];
                 var stream = client.GetStream();
                 var read = 0;
                 while (read < 4)
                 {
-                    var n = await stream.ReadAsync(buffer.AsMemory(read), attempt.Token).ConfigureAwait(false);
-                    if (n == 0) break;
-                    read += n;
+                    var received = await stream.ReadAsync(buffer.AsMemory(read), attempt.Token).ConfigureAwait(false);
+                    if (received == 0) break;
+                    read += received;
                 }
                 if (read == 4 && System.Text.Encoding.ASCII.GetString(buffer) == "SSH-") return;
             }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
             {
             }
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct).ConfigureAwait(false);
         }
         _log.LogWarning("sshd did not greet on port {Port} within 20 s; reporting the VPS anyway", port);
     }
 
     /// <summary>Inspects the container, giving the restart policy a moment to bring back one that just exited.</summary>
-    private async Task<ContainerInspect?> WaitUntilUpAsync(string id, CancellationToken ct)
+    private async Task<ContainerInfo?> WaitUntilUpAsync(string id, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = _time.GetUtcNow().AddSeconds(15);
         while (true)
         {
-            var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
-            if (inspect?.State is not { Restarting: true } || DateTime.UtcNow > deadline) return inspect;
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            var inspect = await _engine.InspectContainerAsync(id, ct).ConfigureAwait(false);
+            if (inspect?.State is not { Restarting: true } || _time.GetUtcNow() > deadline) return inspect;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct).ConfigureAwait(false);
         }
     }
 
@@ -204,14 +174,14 @@ public sealed partial class TaskExecutor
     {
         if (!_runs.TryGetValue(taskId, out var run))
         {
-            _tombstones[taskId] = DateTimeOffset.UtcNow;
+            _tombstones[taskId] = _time.GetUtcNow();
             return;
         }
         run.StopRequested = true;
         if (run.ContainerId is { } id)
         {
-            if (run.Paused) await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
-            await _docker.StopContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
+            if (run.Paused) await _engine.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            await _engine.StopContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -225,9 +195,9 @@ public sealed partial class TaskExecutor
         run.Restarting = done.Task;
         try
         {
-            await _docker.RestartContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
+            await _engine.RestartContainerAsync(id, 5, _stopping.Token).ConfigureAwait(false);
             run.Paused = false;
-            var inspect = await _docker.InspectContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            var inspect = await _engine.InspectContainerAsync(id, _stopping.Token).ConfigureAwait(false);
             var port = VpsContainerSpec.PublishedSshPort(inspect);
             // Answer once sshd greets, as creation does, so a login right after a restart works.
             if (port is { } p) await WaitForSshBannerAsync(p, _stopping.Token).ConfigureAwait(false);

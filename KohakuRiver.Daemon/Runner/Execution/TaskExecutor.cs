@@ -3,8 +3,7 @@ using System.Globalization;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
-using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Runner.Agent;
 using KohakuRiver.Daemon.Runner.Environments;
@@ -13,51 +12,46 @@ using KohakuRiver.Daemon.Runner.Resources;
 namespace KohakuRiver.Daemon.Runner.Execution;
 
 /// <summary>
-/// Runs tasks in containers through the Engine API and reports their outcome. A task stays in <see cref="HeldTaskIds"/>
-/// until the host has acknowledged its final report; only then is its container removed, so a runner restart in
-/// between finds the container again and reports its real outcome.
+/// Runs tasks in containers and reports their outcome. A task stays in <see cref="HeldTaskIds"/> until the host has
+/// acknowledged its final report; only then is its container removed, so a runner restart in between finds the
+/// container again (<see cref="AdoptAsync"/>) and reports its real outcome. This part launches and supervises command
+/// tasks; the VPS and adoption parts sit beside it.
 /// </summary>
-public sealed partial class TaskExecutor : IDisposable
+public sealed partial class TaskExecutor : IAsyncDisposable
 {
-    private sealed class Run(RiverTask task)
-    {
-        public RiverTask Task { get; } = task;
-        public bool IsVps => Task.TaskType == "vps";
-        public string ContainerName { get; } = task.TaskType == "vps" ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
-        public volatile string? ContainerId;
-        public volatile bool KillRequested;
-        public volatile bool StopRequested;
-        public volatile bool Paused;
-        public volatile Task? Restarting;
-        public DateTimeOffset? StartedAt;
-        /// <summary>The task's own mounts, resolved and checked just before its container is created.</summary>
-        public IReadOnlyList<MountSpec> Mounts = [];
-    }
+    private const string RemovedOutside = "its container was removed outside KohakuRiver (docker rm -f, say) while it ran";
+    private const string OutOfMemory = "killed by the kernel: out of memory (container memory limit reached)";
 
-    private readonly ConcurrentDictionary<long, Run> _runs = new();
+    private readonly ConcurrentDictionary<long, TaskRun> _runs = new();
     // Tasks killed before their execute arrived (or while it was in flight): they must never start.
     private readonly ConcurrentDictionary<long, DateTimeOffset> _tombstones = new();
-    private readonly DockerClient _docker;
+    private readonly IContainerEngine _engine;
     private readonly DaemonSettings _settings;
-    private readonly HostLink _host;
+    private readonly ITaskReporter _host;
     private readonly ResourceDetector _resources;
     private readonly ImageSync _images;
     private readonly MountSecurityPolicy _mounts;
+    private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
+    // Each run and adoption is followed by a task of its own; they are kept here so that a stop can wait for them.
+    private readonly List<Task> _background = [];
     private Dictionary<string, NumaNodeInfo>? _numa;
     // Where VPS ports are published: the address the host reaches this runner at.
     private readonly string _publishAddress;
+    private int _stopped;
 
-    public TaskExecutor(DockerClient docker, DaemonSettings settings, HostLink host, ResourceDetector resources, ImageSync images, ILogger<TaskExecutor> log)
+    public TaskExecutor(IContainerEngine engine, DaemonSettings settings, ITaskReporter host, ResourceDetector resources, ImageSync images,
+        TimeProvider time, ILogger<TaskExecutor> log)
     {
-        _images = images;
-        _publishAddress = settings.RunnerAddress ?? Agent.RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
-        _docker = docker;
+        _engine = engine;
         _settings = settings;
         _host = host;
         _resources = resources;
+        _images = images;
+        _time = time;
         _log = log;
+        _publishAddress = settings.RunnerAddress ?? RunnerAgent.LocalAddressToward(settings.HostAddress, settings.HostPort);
         Directory.CreateDirectory(settings.LogsDir);
         Directory.CreateDirectory(Path.Combine(settings.SharedDir, "shared_data"));
         Directory.CreateDirectory(settings.LocalTempDir);
@@ -72,20 +66,20 @@ public sealed partial class TaskExecutor : IDisposable
     /// <summary>Takes a task from the host. A repeated execute of a task already held is acknowledged and ignored.</summary>
     public void Accept(RiverTask task)
     {
-        var run = new Run(task);
+        var run = new TaskRun(task);
         if (!_runs.TryAdd(task.TaskId, run))
         {
             _log.LogInformation("Task {TaskId}: execute repeated; already held", task.TaskId);
             return;
         }
-        _ = Task.Run(() => run.IsVps ? ExecuteVpsAsync(run) : ExecuteAsync(run));
+        Launch(() => run.IsVps ? ExecuteVpsAsync(run) : ExecuteAsync(run));
     }
 
     public async Task KillAsync(long taskId, string reason)
     {
         if (!_runs.TryGetValue(taskId, out var run))
         {
-            _tombstones[taskId] = DateTimeOffset.UtcNow;
+            _tombstones[taskId] = _time.GetUtcNow();
             PruneTombstones();
             return;
         }
@@ -94,10 +88,10 @@ public sealed partial class TaskExecutor : IDisposable
         {
             _log.LogInformation("Task {TaskId}: killing container ({Reason})", taskId, reason);
             // A frozen container cannot take a signal; thaw it first.
-            if (run.Paused) await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            if (run.Paused) await _engine.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
             // A VPS has a restart policy that a kill would trigger; a stop is final for the engine.
-            if (run.IsVps) await _docker.StopContainerAsync(id, 1, _stopping.Token).ConfigureAwait(false);
-            else await _docker.KillContainerAsync(id, "KILL", _stopping.Token).ConfigureAwait(false);
+            if (run.IsVps) await _engine.StopContainerAsync(id, 1, _stopping.Token).ConfigureAwait(false);
+            else await _engine.KillContainerAsync(id, "KILL", _stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -107,65 +101,17 @@ public sealed partial class TaskExecutor : IDisposable
             throw new RunnerTaskStateException(404, $"task {taskId} is not running on {NodeName}");
         try
         {
-            if (pause) await _docker.PauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
-            else await _docker.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            if (pause) await _engine.PauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
+            else await _engine.UnpauseContainerAsync(id, _stopping.Token).ConfigureAwait(false);
             run.Paused = pause;
         }
-        catch (DockerApiException e) when (e.StatusCode is 409 or 404)
+        catch (EngineException e) when (e.Kind is EngineErrorKind.Conflict or EngineErrorKind.NotFound)
         {
-            throw new RunnerTaskStateException(409, $"task {taskId}: {e.EngineMessage}");
+            throw new RunnerTaskStateException(409, $"task {taskId}: {e.Message}");
         }
     }
 
-    /// <summary>Finds this runner's own containers (by label) left from before a restart and follows them to the end.</summary>
-    public async Task AdoptAsync(CancellationToken ct)
-    {
-        var containers = await _docker.ListContainersAsync(new Dictionary<string, string?>
-        {
-            [ContainerLabels.Managed] = "true",
-            [ContainerLabels.Node] = NodeName,
-        }, all: true, ct).ConfigureAwait(false);
-        foreach (var c in containers)
-        {
-            var kind = c.Labels?.GetValueOrDefault(ContainerLabels.Kind);
-            if (kind is not ("task" or "vps") || !c.Labels!.TryGetValue(ContainerLabels.TaskId, out var idText) ||
-                !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var taskId)) continue;
-            long? batch = c.Labels.TryGetValue(ContainerLabels.BatchId, out var b) && long.TryParse(b, out var bid) ? bid : null;
-            var run = new Run(new RiverTask { TaskId = taskId, BatchId = batch, TaskType = kind == "vps" ? "vps" : "command" }) { ContainerId = c.Id };
-            if (!_runs.TryAdd(taskId, run)) continue;
-            _log.LogInformation("Task {TaskId}: adopting {Kind} container {Container} ({State})", taskId, kind, c.Id[..12], c.State);
-            _ = Task.Run(() => run.IsVps ? AdoptVpsAsync(run) : AdoptOneAsync(run));
-        }
-    }
-
-    private async Task AdoptOneAsync(Run run)
-    {
-        var ct = _stopping.Token;
-        try
-        {
-            var inspect = await _docker.InspectContainerAsync(run.ContainerId!, ct).ConfigureAwait(false);
-            if (inspect is null)
-            {
-                _runs.TryRemove(run.Task.TaskId, out _);
-                return;
-            }
-            if (await DropIfNeverStartedAsync(run, inspect, ct).ConfigureAwait(false)) return;
-            run.Paused = inspect.State?.Paused == true;
-            run.StartedAt = inspect.State?.StartedAtTime;
-            if (inspect.State?.Running == true)
-                _ = _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct);
-            await SuperviseAsync(run).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            _log.LogError(e, "Task {TaskId}: adopting its container failed", run.Task.TaskId);
-        }
-    }
-
-    private async Task ExecuteAsync(Run run)
+    private async Task ExecuteAsync(TaskRun run)
     {
         var ct = _stopping.Token;
         var task = run.Task;
@@ -186,11 +132,11 @@ public sealed partial class TaskExecutor : IDisposable
                 await FinishAsync(run, RiverTaskStatus.Killed, null, "killed before it started").ConfigureAwait(false);
                 return;
             }
-            await _docker.StartContainerAsync(id, ct).ConfigureAwait(false);
-            run.StartedAt = DateTimeOffset.UtcNow;
+            await _engine.StartContainerAsync(id, ct).ConfigureAwait(false);
+            run.StartedAt = _time.GetUtcNow();
             // A kill that arrived between create and start found the id but no process to signal.
-            if (run.KillRequested) await _docker.KillContainerAsync(id, "KILL", ct).ConfigureAwait(false);
-            _ = _host.ReportAsync(new TaskUpdateRequest { TaskId = task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct);
+            if (run.KillRequested) await _engine.KillContainerAsync(id, "KILL", ct).ConfigureAwait(false);
+            Launch(() => _host.ReportAsync(new TaskUpdateRequest { TaskId = task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct));
             await SuperviseAsync(run).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -205,31 +151,31 @@ public sealed partial class TaskExecutor : IDisposable
     /// <summary>Creates the task's container. A container already holding the name is replaced only when its labels
     /// say it is a leftover of an earlier attempt at this very task on this node; anything else (another node's or
     /// another cluster's container, or one a person made) is left alone and the task fails naming it.</summary>
-    private async Task<string> CreateContainerAsync(Run run, ContainerCreateSpec spec, CancellationToken ct)
+    private async Task<string> CreateContainerAsync(TaskRun run, ContainerSpec spec, CancellationToken ct)
     {
         string id;
         try
         {
-            id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+            id = await _engine.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
         }
-        catch (DockerApiException e) when (e.StatusCode == 409)
+        catch (EngineException e) when (e.Kind == EngineErrorKind.Conflict)
         {
-            var existing = await _docker.InspectContainerAsync(run.ContainerName, ct).ConfigureAwait(false);
-            if (existing is not null && !ContainerLabels.IsLeftoverOf(existing.Config?.Labels, run.Task.TaskId, NodeName))
+            var existing = await _engine.InspectContainerAsync(run.ContainerName, ct).ConfigureAwait(false);
+            if (existing is not null && !ContainerLabels.IsLeftoverOf(existing.Labels, run.Task.TaskId, NodeName))
                 throw new ContainerNameTakenException(
                     $"a container named {run.ContainerName} already exists and is not this node's container for task {run.Task.TaskId} " +
-                    $"({ContainerLabels.Describe(existing.Config?.Labels)}); it was left alone. Remove it, or give hosts that share a Docker engine different id_instance settings");
-            await _docker.RemoveContainerAsync(run.ContainerName, force: true, ct).ConfigureAwait(false);
-            id = await _docker.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
+                    $"({ContainerLabels.Describe(existing.Labels)}); it was left alone. Remove it, or give hosts that share a Docker engine different id_instance settings");
+            await _engine.RemoveContainerAsync(run.ContainerName, ct).ConfigureAwait(false);
+            id = await _engine.CreateContainerAsync(run.ContainerName, spec, ct).ConfigureAwait(false);
         }
         run.ContainerId = id;
         return id;
     }
 
     /// <summary>An unexpected failure while starting or following a task or VPS: it fails with the reason.</summary>
-    private async Task FailAsync(Run run, Exception e)
+    private async Task FailAsync(TaskRun run, Exception e)
     {
-        var message = e is DockerApiException d ? $"Docker engine: {d.EngineMessage}" : e.Message;
+        var message = e is EngineException ? $"Docker engine: {e.Message}" : e.Message;
         _log.LogWarning("{Kind} {TaskId} failed: {Message}", run.IsVps ? "VPS" : "Task", run.Task.TaskId, message);
         try
         {
@@ -240,28 +186,15 @@ public sealed partial class TaskExecutor : IDisposable
         }
     }
 
-    /// <summary>A container created but never started before a runner restart: its task never ran, so it cannot run
-    /// twice. The container goes and the task is let go; the host, whose task is still assigning, finds it missing
-    /// from the next heartbeat and queues it again.</summary>
-    private async Task<bool> DropIfNeverStartedAsync(Run run, ContainerInspect inspect, CancellationToken ct)
-    {
-        if (inspect.State?.Status != "created") return false;
-        _log.LogInformation("{Kind} {TaskId}: its container was created but never started before the runner restarted; removed, so the host queues it again",
-            run.IsVps ? "VPS" : "Task", run.Task.TaskId);
-        await _docker.RemoveContainerAsync(run.ContainerId!, force: true, ct).ConfigureAwait(false);
-        _runs.TryRemove(run.Task.TaskId, out _);
-        return true;
-    }
-
     /// <summary>Resolves and checks the task's own mounts immediately before its container is created, so that a link
-    /// changed since submission is judged as it is now, and Docker is handed the resolved path. A refused mount fails
-    /// the task with the reason.</summary>
-    private async Task<bool> ResolveMountsAsync(Run run)
+    /// changed since submission is judged as it is now, and the engine is handed the resolved path. A refused mount
+    /// fails the task with the reason.</summary>
+    private async Task<bool> ResolveMountsAsync(TaskRun run)
     {
         var resolved = new List<MountSpec>();
-        foreach (var m in run.Task.AdditionalMounts)
+        foreach (var mount in run.Task.AdditionalMounts)
         {
-            var check = _mounts.Check(m);
+            var check = _mounts.Check(mount);
             if (!check.Allowed)
             {
                 await FinishAsync(run, RiverTaskStatus.Failed, null, check.Error).ConfigureAwait(false);
@@ -275,7 +208,7 @@ public sealed partial class TaskExecutor : IDisposable
 
     /// <summary>Checks what this node allows and makes the image ready. On a problem the task is failed with the reason
     /// and null returned.</summary>
-    private async Task<string?> PrepareAsync(Run run, CancellationToken ct)
+    private async Task<string?> PrepareAsync(TaskRun run, CancellationToken ct)
     {
         var task = run.Task;
         if (task.Privileged && !_settings.AllowPrivileged)
@@ -299,7 +232,7 @@ public sealed partial class TaskExecutor : IDisposable
             }
             return task.DockerImageName;
         }
-        if (await _docker.InspectImageAsync(task.Image, ct).ConfigureAwait(false) is null)
+        if (await _engine.InspectImageAsync(task.Image, ct).ConfigureAwait(false) is null)
         {
             await FinishAsync(run, RiverTaskStatus.Failed, null, $"image '{task.Image}' is not on node {NodeName}").ConfigureAwait(false);
             return null;
@@ -308,69 +241,66 @@ public sealed partial class TaskExecutor : IDisposable
     }
 
     /// <summary>Copies the container's output into the task's log files while waiting for it to exit, then reports.</summary>
-    private async Task SuperviseAsync(Run run)
+    private async Task SuperviseAsync(TaskRun run)
     {
         var ct = _stopping.Token;
         var id = run.ContainerId!;
         var taskId = run.Task.TaskId.ToString(CultureInfo.InvariantCulture);
         // FileMode.Create: an adopted container's output is copied again from its start, replacing a partial copy.
-        DockerApiException? followFailed = null;
+        EngineException? followFailed = null;
         await using (var stdout = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         await using (var stderr = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".err"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
         {
             try
             {
-                await _docker.FollowLogsToExitAsync(id, stdout, stderr, ct).ConfigureAwait(false);
+                await _engine.FollowLogsToExitAsync(id, stdout, stderr, ct).ConfigureAwait(false);
             }
-            catch (DockerApiException e) when (e.StatusCode is 404 or 409)
+            catch (EngineException e) when (e.Kind is EngineErrorKind.NotFound or EngineErrorKind.Conflict)
             {
                 // Gone, or "dead or marked for removal": what was copied so far stays in the log.
                 followFailed = e;
             }
         }
-        var inspect = await _docker.InspectContainerAsync(id, ct).ConfigureAwait(false);
-        if (inspect?.State?.Status is "removing" or "dead") inspect = null;
+        var inspect = await _engine.InspectContainerAsync(id, ct).ConfigureAwait(false);
+        if (inspect?.State.Status is "removing" or "dead") inspect = null;
         if (followFailed is not null && inspect is not null && !run.KillRequested) throw followFailed;
-        var exitCode = (int?)inspect?.State?.ExitCode;
+        var exitCode = inspect?.State.ExitCode;
         RiverTaskStatus status;
         string? message = null;
         if (run.KillRequested) { status = RiverTaskStatus.Killed; message = "killed"; }
         else if (inspect is null) { status = RiverTaskStatus.Killed; message = RemovedOutside; }
-        else if (inspect.State?.OOMKilled == true) { status = RiverTaskStatus.KilledOom; message = OutOfMemory; }
+        else if (inspect.State.OomKilled) { status = RiverTaskStatus.KilledOom; message = OutOfMemory; }
         else if (exitCode == 0) status = RiverTaskStatus.Completed;
-        else (status, message) = await WhyEndedAsync(id, inspect, ct).ConfigureAwait(false) ?? (RiverTaskStatus.Failed, $"exited with code {exitCode}");
+        else (status, message) = await WhyEndedAsync(inspect, ct).ConfigureAwait(false) ?? (RiverTaskStatus.Failed, $"exited with code {exitCode}");
         await FinishAsync(run, status, exitCode, message).ConfigureAwait(false);
     }
 
-    private const string RemovedOutside = "its container was removed outside KohakuRiver (docker rm -f, say) while it ran";
-    private const string OutOfMemory = "killed by the kernel: out of memory (container memory limit reached)";
-
     /// <summary>
     /// Why a container that exited with an error did, from what the engine recorded: killed_oom when it was SIGKILLed
-    /// under a memory limit and the engine saw the kernel's OOM kill (containerd may deliver the OOM after the exit,
-    /// so the OOMKilled flag alone misses it: containerd#8180, #12260); killed when someone outside KohakuRiver had
-    /// the engine kill it (docker kill, docker stop: the engine records a <c>kill</c> event with the signal, and none
-    /// for a process that dies of its own signal or the kernel's); null when it ended on its own. The engine logs
-    /// either event only after the signal landed, so a death by signal (exit code above 128) waits up to 2 s for it.
+    /// under a memory limit and the engine saw the kernel's OOM kill (the OOMKilled flag alone misses the kills whose
+    /// event reached the engine after the exit); killed when someone outside KohakuRiver had the engine kill it (docker
+    /// kill, docker stop: the engine records a <c>kill</c> event with the signal, and none for a process that dies of
+    /// its own signal or the kernel's); null when it ended on its own. The engine logs either event only after the
+    /// signal landed, so a death by signal (exit code above 128) waits up to 2 s for it.
     /// </summary>
-    private async Task<(RiverTaskStatus Status, string Message)?> WhyEndedAsync(string id, ContainerInspect inspect, CancellationToken ct)
+    private async Task<(RiverTaskStatus Status, string Message)?> WhyEndedAsync(ContainerInfo inspect, CancellationToken ct)
     {
-        var state = inspect.State!;
-        var since = (state.StartedAtTime ?? DateTimeOffset.UtcNow.AddHours(-1)) - TimeSpan.FromSeconds(1);
+        var state = inspect.State;
+        var since = (state.StartedAt ?? _time.GetUtcNow().AddHours(-1)) - TimeSpan.FromSeconds(1);
         var grace = state.ExitCode > 128 ? TimeSpan.FromSeconds(2) : TimeSpan.Zero;
-        var oomPossible = state.ExitCode == 137 && inspect.HostConfig?.Memory is > 0;
-        var seen = await _docker.FindContainerEventAsync(id, oomPossible ? ["oom", "kill"] : ["kill"], since, grace, ct).ConfigureAwait(false);
+        var oomPossible = state.ExitCode == 137 && inspect.MemoryLimitBytes > 0;
+        var seen = await _engine.FindContainerEventAsync(inspect.Id, oomPossible ? ["oom", "kill"] : ["kill"], since, grace, ct).ConfigureAwait(false);
         if (seen?.Action == "oom")
         {
-            _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", id);
+            _log.LogInformation("Container {Id}: out of memory, known from the engine's oom event (its OOMKilled flag was not set)", inspect.Id);
             return (RiverTaskStatus.KilledOom, OutOfMemory);
         }
         if (seen is null) return null;
-        var signal = seen.Actor?.Attributes?.GetValueOrDefault("signal") is { Length: > 0 } s ? $"signal {s}" : "a signal";
+        var signal = seen.Attributes.GetValueOrDefault("signal") is { Length: > 0 } name ? $"signal {name}" : "a signal";
         return (RiverTaskStatus.Killed, $"killed outside KohakuRiver: the Docker engine was asked to send it {signal} (docker kill or docker stop)");
     }
 
-    private async Task FinishAsync(Run run, RiverTaskStatus status, int? exitCode, string? message)
+    private async Task FinishAsync(TaskRun run, RiverTaskStatus status, int? exitCode, string? message)
     {
         var ct = _stopping.Token;
         await _host.ReportAsync(new TaskUpdateRequest
@@ -380,17 +310,17 @@ public sealed partial class TaskExecutor : IDisposable
             ExitCode = exitCode,
             Message = message,
             StartedAt = run.StartedAt,
-            CompletedAt = DateTimeOffset.UtcNow,
+            CompletedAt = _time.GetUtcNow(),
         }, ct).ConfigureAwait(false);
         if (run.ContainerId is { } id)
         {
             try
             {
-                await _docker.RemoveContainerAsync(id, force: true, ct).ConfigureAwait(false);
+                await _engine.RemoveContainerAsync(id, ct).ConfigureAwait(false);
             }
-            catch (DockerApiException e)
+            catch (EngineException e)
             {
-                _log.LogWarning("Task {TaskId}: container not removed: {Message}", run.Task.TaskId, e.EngineMessage);
+                _log.LogWarning("Task {TaskId}: container not removed: {Message}", run.Task.TaskId, e.Message);
             }
         }
         _runs.TryRemove(run.Task.TaskId, out _);
@@ -399,23 +329,51 @@ public sealed partial class TaskExecutor : IDisposable
 
     private void PruneTombstones()
     {
-        var cutoff = DateTimeOffset.UtcNow.AddHours(-1);
+        var cutoff = _time.GetUtcNow().AddHours(-1);
         foreach (var (id, at) in _tombstones)
             if (at < cutoff) _tombstones.TryRemove(id, out _);
     }
 
-    /// <summary>Stops following containers; the containers themselves run on, to be adopted by the next start.</summary>
-    public void Dispose()
+    /// <summary>Runs <paramref name="work"/> in the background, kept where <see cref="StopAsync"/> waits for it. Nothing
+    /// starts once the executor is stopping.</summary>
+    private void Launch(Func<Task> work)
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        lock (_background)
+        {
+            if (_stopping.IsCancellationRequested) return;
+            _background.RemoveAll(task => task.IsCompleted);
+            _background.Add(Task.Run(work));
+        }
     }
-}
 
-/// <summary>The task's container name is held by a container this runner does not own.</summary>
-public sealed class ContainerNameTakenException(string message) : Exception(message);
+    /// <summary>Stops following containers and waits (up to <paramref name="drainTimeout"/>, 10 s by default) for every
+    /// run and adoption to wind down; the containers themselves run on, to be adopted by the next start.</summary>
+    public async Task StopAsync(TimeSpan? drainTimeout = null)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        Task[] pending;
+        lock (_background)
+        {
+            _stopping.Cancel();
+            pending = [.. _background];
+            _background.Clear();
+        }
+        var drained = Task.WhenAll(pending);
+        try
+        {
+            await drained.WaitAsync(drainTimeout ?? TimeSpan.FromSeconds(10), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _log.LogWarning("{Count} task supervisors did not stop within the drain time; leaving them", pending.Count(task => !task.IsCompleted));
+        }
+        catch (Exception e)
+        {
+            // Each supervisor handles its own failures; one that escaped is logged, not allowed to fail the shutdown.
+            _log.LogError(drained.Exception ?? e, "A task supervisor failed while stopping");
+        }
+    }
 
-public sealed class RunnerTaskStateException(int statusCode, string message) : Exception(message)
-{
-    public int StatusCode { get; } = statusCode;
+    // The stopping token source is not disposed: a supervisor that outlived the drain may still read its token.
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }

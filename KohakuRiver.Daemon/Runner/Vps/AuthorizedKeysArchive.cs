@@ -13,8 +13,9 @@ public static class AuthorizedKeysArchive
 {
     public const string ExtractAt = "/root";
 
+    /// <param name="modifiedAt">The entries' modification time; now when not given.</param>
     /// <exception cref="ArgumentException">The line is not a single valid public key (see <see cref="SshKeyPair.IsValidPublicKey"/>).</exception>
-    public static MemoryStream Build(string publicKeyLine)
+    public static MemoryStream Build(string publicKeyLine, DateTimeOffset? modifiedAt = null)
     {
         if (!SshKeyPair.IsValidPublicKey(publicKeyLine, out string error))
             throw new ArgumentException($"Invalid SSH public key: {error}", nameof(publicKeyLine));
@@ -22,7 +23,7 @@ public static class AuthorizedKeysArchive
         var tar = new MemoryStream();
         using (var writer = new TarWriter(tar, TarEntryFormat.Ustar, leaveOpen: true))
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = modifiedAt ?? DateTimeOffset.UtcNow;
             writer.WriteEntry(new UstarTarEntry(TarEntryType.Directory, ".ssh/")
             {
                 Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,

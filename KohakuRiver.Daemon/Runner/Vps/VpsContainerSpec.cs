@@ -1,6 +1,6 @@
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Runner.Execution;
 
 namespace KohakuRiver.Daemon.Runner.Vps;
@@ -31,7 +31,7 @@ public static class VpsContainerSpec
 
     public static string ContainerName(long taskId) => $"kohakuriver-vps-{taskId}";
 
-    public static ContainerCreateSpec Build(RiverTask task, DaemonSettings settings, string nodeName,
+    public static ContainerSpec Build(RiverTask task, DaemonSettings settings, string nodeName,
         IReadOnlyDictionary<string, NumaNodeInfo>? numa, string publishAddress, IReadOnlyList<MountSpec> mounts)
     {
         var spec = ContainerSpecBuilder.Build(task, settings, nodeName, numa, mounts);
@@ -46,7 +46,7 @@ public static class VpsContainerSpec
         {
             // sshd is reached through a published port, which a container without a network cannot have.
             if (spec.HostConfig.NetworkMode is "none") spec.HostConfig.NetworkMode = "bridge";
-            spec.ExposedPorts = new Dictionary<string, object> { ["22/tcp"] = new() };
+            spec.ExposedPorts = ["22/tcp"];
             spec.HostConfig.PortBindings = new Dictionary<string, List<PortBindingSpec>>
             {
                 ["22/tcp"] = [new PortBindingSpec { HostIp = publishAddress, HostPort = "" }],
@@ -56,9 +56,6 @@ public static class VpsContainerSpec
     }
 
     /// <summary>The host port Docker bound to the container's port 22, if any.</summary>
-    public static int? PublishedSshPort(ContainerInspect? inspect) =>
-        inspect?.NetworkSettings?.Ports is { } ports && ports.TryGetValue("22/tcp", out var bindings) &&
-        bindings?.FirstOrDefault(b => !string.IsNullOrEmpty(b.HostPort)) is { } b && int.TryParse(b.HostPort, out var port)
-            ? port
-            : null;
+    public static int? PublishedSshPort(ContainerInfo? inspect) =>
+        inspect?.PublishedPorts.TryGetValue("22/tcp", out var port) == true ? port : null;
 }

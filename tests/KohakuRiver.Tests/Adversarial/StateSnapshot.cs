@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Tests.Cluster;
 
 namespace KohakuRiver.Tests.Adversarial;
@@ -18,7 +18,7 @@ public sealed class StateSnapshot
 
     /// <summary>Takes snapshots of one cluster. Environment containers are shared by every host on the engine, so only
     /// those whose names start with <paramref name="environmentPrefix"/> (this run's) are compared.</summary>
-    public sealed class Taker(TestCluster cluster, DockerClient docker, string environmentPrefix) : IDisposable
+    public sealed class Taker(TestCluster cluster, IContainerEngine docker, string environmentPrefix) : IDisposable
     {
         private readonly HttpClient _http = new()
         {
@@ -57,7 +57,7 @@ public sealed class StateSnapshot
 
         private async Task<(string Path, string? Broken, List<(string, string)> Facts)> NodeContainersAsync() =>
             ("docker", null, (await cluster.ContainersAsync(docker))
-                .Select(c => ($"container {c.Names.FirstOrDefault()?.TrimStart('/') ?? c.Id}", c.State ?? "")).ToList());
+                .Select(c => ($"container {(c.Name is { Length: > 0 } name ? name : c.Id)}", c.State)).ToList());
 
         private async Task<(string Path, string? Broken, List<(string, string)> Facts)> ViewAsync(
             string path, CancellationToken ct, Func<JsonElement, IEnumerable<(string Key, string Value)>> facts)

@@ -30,9 +30,9 @@ public sealed class EnvironmentTests(DockerFixture docker) : IClassFixture<Docke
 
         public async ValueTask DisposeAsync()
         {
-            await docker.Client.RemoveContainerAsync(EnvironmentNames.ContainerName(Name), force: true);
+            await docker.Client.RemoveContainerAsync(EnvironmentNames.ContainerName(Name));
             foreach (var img in new[] { EnvironmentNames.ImageName(Name) })
-                try { await docker.Client.RemoveImageAsync(img, force: true); } catch (KohakuRiver.Daemon.Docker.DockerApiException) { }
+                try { await docker.Client.RemoveImageAsync(img, force: true); } catch (KohakuRiver.Daemon.Engine.EngineException) { }
         }
     }
 

@@ -186,7 +186,7 @@ public sealed class HardeningTests(DockerFixture docker) : IClassFixture<DockerF
         await WaitRunningAsync(cluster, removed.TaskId);
 
         await docker.Client.KillContainerAsync(ContainerLabels.TaskContainerName(killed.TaskId), "KILL");
-        await docker.Client.RemoveContainerAsync(ContainerLabels.TaskContainerName(removed.TaskId), force: true);
+        await docker.Client.RemoveContainerAsync(ContainerLabels.TaskContainerName(removed.TaskId));
 
         var k = await cluster.WaitFinalAsync(killed.TaskId);
         Assert.True(k.Status == RiverTaskStatus.Killed, $"{k.Status.ToWire()}: {k.ErrorMessage}");

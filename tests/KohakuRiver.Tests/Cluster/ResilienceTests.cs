@@ -123,7 +123,7 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
         }
         finally
         {
-            await docker.Client.RemoveContainerAsync(id, force: true);
+            await docker.Client.RemoveContainerAsync(id);
         }
     }
 
@@ -154,7 +154,7 @@ public sealed class ResilienceTests(DockerFixture docker) : IClassFixture<Docker
             Assert.Contains(name, done.ErrorMessage);
             Assert.Contains("some-other-cluster-node", done.ErrorMessage);
             var still = await docker.Client.InspectContainerAsync(foreign);
-            Assert.True(still?.State?.Running == true, "the other cluster's container was removed or stopped");
+            Assert.True(still?.State.Running == true, "the other cluster's container was removed or stopped");
             Assert.Equal(foreign, still!.Id);
         }
         finally

@@ -69,7 +69,7 @@ public sealed class TaskExecutionTests(DockerFixture docker) : IClassFixture<Doc
 
     [Theory]
     // The pause: a process killed before the engine watches the container's memory cgroup (just after the start) leaves
-    // no trace of the OOM kill (see DockerClientContainerTests); a real job runs out of memory later than that.
+    // no trace of the OOM kill (see DockerEngineContainerTests); a real job runs out of memory later than that.
     [InlineData("sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1", 16, "killed_oom", "out of memory")]
     [InlineData("sh -c 'kill -9 $$'; exit $?", 64, "failed", "exited with code 137")]
     public async Task Exit_137_under_a_memory_limit_is_killed_oom_only_when_memory_ran_out(string command, int limitMiB, string status, string message)

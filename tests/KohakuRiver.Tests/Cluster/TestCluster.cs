@@ -3,7 +3,8 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Runner;
 using KohakuRiver.Daemon.Runner.Execution;
@@ -174,9 +175,9 @@ public sealed class TestCluster : IAsyncDisposable
         await WaitFinalAsync((await SubmitOneAsync(request)).TaskId);
 
     /// <summary>The containers of this cluster's nodes that the engine still has.</summary>
-    public async Task<IReadOnlyList<ContainerSummary>> ContainersAsync(DockerClient docker)
+    public async Task<IReadOnlyList<ContainerListing>> ContainersAsync(IContainerEngine docker)
     {
-        var all = new List<ContainerSummary>();
+        var all = new List<ContainerListing>();
         foreach (var node in _runners.Keys)
             all.AddRange(await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Node] = node }, all: true));
         return all;
@@ -193,11 +194,11 @@ public sealed class TestCluster : IAsyncDisposable
         foreach (var node in _runners.Keys.ToList()) await StopRunnerAsync(node);
         await StopHostAsync();
         Client?.Dispose();
-        using (var docker = new DockerClient())
+        using (var docker = new DockerEngine())
         {
             if (await docker.PingAsync())
                 foreach (var c in await ContainersAsync(docker))
-                    await docker.RemoveContainerAsync(c.Id, force: true);
+                    await docker.RemoveContainerAsync(c.Id);
         }
         try
         {

@@ -1,5 +1,5 @@
 using System.Text;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine.Docker;
 using Xunit;
 
 namespace KohakuRiver.Tests.Docker;

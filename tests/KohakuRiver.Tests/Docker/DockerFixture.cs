@@ -1,4 +1,5 @@
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using Xunit;
 
 namespace KohakuRiver.Tests.Docker;
@@ -22,7 +23,7 @@ public sealed class DockerFixture : IAsyncLifetime
     /// <summary>Overrides the engine socket (default /var/run/docker.sock), e.g. to check the skip path.</summary>
     public const string SocketEnvironmentVariable = "KOHAKURIVER_TEST_DOCKER_SOCKET";
 
-    public DockerClient Client { get; } = new(
+    public DockerEngine Client { get; } = new(
         Environment.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } socket ? socket : "/var/run/docker.sock");
 
     public bool Available { get; private set; }
@@ -74,9 +75,9 @@ public sealed class DockerFixture : IAsyncLifetime
 
     /// <summary>Creates and starts a busybox container running <paramref name="cmd"/>; the caller removes it.</summary>
     public async Task<string> RunBusyboxAsync(string name, IReadOnlyList<string> cmd, CancellationToken ct,
-        Action<ContainerCreateSpec>? configure = null)
+        Action<ContainerSpec>? configure = null)
     {
-        var spec = new ContainerCreateSpec { Image = BusyboxImage, Cmd = [.. cmd] };
+        var spec = new ContainerSpec { Image = BusyboxImage, Cmd = [.. cmd] };
         configure?.Invoke(spec);
         string id = await Client.CreateContainerAsync(name, spec, ct);
         await Client.StartContainerAsync(id, ct);
@@ -90,7 +91,7 @@ public sealed class DockerFixture : IAsyncLifetime
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await Client.RemoveContainerAsync(id, force: true, cts.Token);
+            await Client.RemoveContainerAsync(id, cts.Token);
         }
         catch (Exception)
         {

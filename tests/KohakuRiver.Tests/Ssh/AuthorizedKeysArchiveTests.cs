@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using KohakuRiver.Core.Ssh;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Runner.Vps;
 using KohakuRiver.Tests.Docker;
 using Xunit;
@@ -9,7 +10,7 @@ namespace KohakuRiver.Tests.Ssh;
 
 public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFixture<DockerFixture>
 {
-    private DockerClient Client => docker.Client;
+    private DockerEngine Client => docker.Client;
 
     [Fact]
     public async Task The_archive_holds_a_root_owned_ssh_folder_and_key_file()
@@ -54,7 +55,7 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         string? id = null;
         try
         {
-            id = await Client.CreateContainerAsync(DockerFixture.UniqueName(), new ContainerCreateSpec
+            id = await Client.CreateContainerAsync(DockerFixture.UniqueName(), new ContainerSpec
             {
                 Image = DockerFixture.BusyboxImage,
                 Cmd = ["sh", "-c", "cat /root/.ssh/authorized_keys; stat -c '%a %u:%g' /root/.ssh /root/.ssh/authorized_keys"],
@@ -68,7 +69,7 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
             var stderr = new MemoryStream();
             await Client.CopyLogsAsync(id, stdout, stderr, follow: false, cts.Token);
 
-            Assert.Equal(0, exit.StatusCode);
+            Assert.Equal(0, exit);
             Assert.Equal($"{key}\n700 0:0\n600 0:0\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
             Assert.Empty(stderr.ToArray());
         }
@@ -87,11 +88,11 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         try
         {
             id = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
-                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Cmd = ["true"] }, cts.Token);
+                new ContainerSpec { Image = DockerFixture.BusyboxImage, Cmd = ["true"] }, cts.Token);
             using var tar = AuthorizedKeysArchive.Build(SshKeyPair.Generate().PublicKeyOpenSsh);
 
-            var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.PutArchiveAsync(id, "/no/such/dir", tar, cts.Token));
-            Assert.Equal(404, e.StatusCode);
+            var e = await Assert.ThrowsAsync<EngineException>(() => Client.PutArchiveAsync(id, "/no/such/dir", tar, cts.Token));
+            Assert.Equal(EngineErrorKind.NotFound, e.Kind);
         }
         finally
         {
@@ -108,7 +109,7 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         try
         {
             id = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
-                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Cmd = ["true"] }, cts.Token);
+                new ContainerSpec { Image = DockerFixture.BusyboxImage, Cmd = ["true"] }, cts.Token);
 
             Assert.True(await Client.PathExistsAsync(id, "/bin/sh", cts.Token));
             Assert.True(await Client.PathExistsAsync(id, "/root", cts.Token));
@@ -127,8 +128,8 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         docker.RequireDocker();
         using var cts = DockerFixture.Timeout();
 
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.PathExistsAsync(DockerFixture.UniqueName(), "/bin/sh", cts.Token));
-        Assert.Equal(404, e.StatusCode);
+        var e = await Assert.ThrowsAsync<EngineException>(() => Client.PathExistsAsync(DockerFixture.UniqueName(), "/bin/sh", cts.Token));
+        Assert.Equal(EngineErrorKind.NotFound, e.Kind);
     }
 
     [Fact]
@@ -141,13 +142,13 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         {
             // Each start appends a line, so two lines prove a second start; the sleep keeps it running in between.
             id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sh", "-c", "echo started >> /tmp/starts; exec sleep 600"], cts.Token);
-            var before = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            var before = (await Client.InspectContainerAsync(id, cts.Token))!.State;
 
             await Client.RestartContainerAsync(id, timeoutSeconds: 0, cts.Token);
 
-            var after = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            var after = (await Client.InspectContainerAsync(id, cts.Token))!.State;
             Assert.True(after.Running);
-            Assert.NotEqual(before.Pid, after.Pid);
+            Assert.NotEqual(before.StartedAt, after.StartedAt);
             var (code, stdout, _) = await Client.RunExecAsync(id, ["cat", "/tmp/starts"], cts.Token);
             Assert.Equal(0, code);
             Assert.Equal("started\nstarted\n", stdout);
@@ -164,7 +165,7 @@ public sealed class AuthorizedKeysArchiveTests(DockerFixture docker) : IClassFix
         docker.RequireDocker();
         using var cts = DockerFixture.Timeout();
 
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.RestartContainerAsync(DockerFixture.UniqueName(), 0, cts.Token));
-        Assert.Equal(404, e.StatusCode);
+        var e = await Assert.ThrowsAsync<EngineException>(() => Client.RestartContainerAsync(DockerFixture.UniqueName(), 0, cts.Token));
+        Assert.Equal(EngineErrorKind.NotFound, e.Kind);
     }
 }

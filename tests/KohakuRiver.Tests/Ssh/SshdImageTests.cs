@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KohakuRiver.Core.Ssh;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Runner.Vps;
 using KohakuRiver.Tests.Docker;
@@ -164,11 +164,11 @@ public sealed class SshdImageTests(DockerFixture docker) : IClassFixture<DockerF
     /// <summary>Creates the VPS container, puts the key in before its first start, starts it and waits for sshd's banner.</summary>
     private async Task<(string Id, int Port)> StartSshdAsync(string publicKey, CancellationToken ct)
     {
-        string id = await docker.Client.CreateContainerAsync(DockerFixture.UniqueName(), new ContainerCreateSpec
+        string id = await docker.Client.CreateContainerAsync(DockerFixture.UniqueName(), new ContainerSpec
         {
             Image = SshdImage,
             Cmd = SshdCommand,
-            ExposedPorts = new() { ["22/tcp"] = new object() },
+            ExposedPorts = ["22/tcp"],
             HostConfig = new HostConfigSpec
             {
                 PortBindings = new() { ["22/tcp"] = [new PortBindingSpec { HostIp = "127.0.0.1", HostPort = "" }] },
@@ -183,7 +183,7 @@ public sealed class SshdImageTests(DockerFixture docker) : IClassFixture<DockerF
             await docker.Client.StartContainerAsync(id, ct);
 
             var inspect = await docker.Client.InspectContainerAsync(id, ct);
-            int port = int.Parse(inspect!.NetworkSettings!.Ports!["22/tcp"]![0].HostPort!);
+            int port = inspect!.PublishedPorts["22/tcp"];
             await WaitForBannerAsync(id, port, ct);
             return (id, port);
         }

@@ -1,11 +1,14 @@
-using KohakuRiver.Daemon.Docker;
+using Docker.DotNet.Models;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
+using ContainerSpec = KohakuRiver.Daemon.Engine.ContainerSpec;
 using Xunit;
 
 namespace KohakuRiver.Tests.Docker;
 
-public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class DockerEngineContainerTests(DockerFixture docker) : IClassFixture<DockerFixture>
 {
-    private DockerClient Client => docker.Client;
+    private DockerEngine Client => docker.Client;
 
     [Fact]
     public async Task Run_to_exit_gives_the_exit_code_and_demuxed_logs()
@@ -19,8 +22,7 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
 
             var exit = await Client.WaitContainerAsync(id, cts.Token);
 
-            Assert.Equal(3, exit.StatusCode);
-            Assert.Null(exit.ErrorMessage);
+            Assert.Equal(3, exit);
             var stdout = new MemoryStream();
             var stderr = new MemoryStream();
             await Client.CopyLogsAsync(id, stdout, stderr, follow: false, cts.Token);
@@ -30,11 +32,11 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             var inspect = await Client.InspectContainerAsync(id, cts.Token);
             Assert.NotNull(inspect);
             Assert.Equal(id, inspect.Id);
-            Assert.Equal("exited", inspect.State!.Status);
+            Assert.Equal("exited", inspect.State.Status);
             Assert.Equal(3, inspect.State.ExitCode);
             Assert.False(inspect.State.Running);
-            Assert.NotNull(inspect.State.StartedAtTime);
-            Assert.NotNull(inspect.State.FinishedAtTime);
+            Assert.NotNull(inspect.State.StartedAt);
+            Assert.NotNull(inspect.State.FinishedAt);
         }
         finally
         {
@@ -62,8 +64,8 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
 
             Assert.False(follow.IsCompleted);
             Assert.True((await Client.InspectContainerAsync(id, cts.Token))!.State!.Running);
-            var (touched, _, _) = await Client.RunExecAsync(id, ["touch", "/tmp/go"], cts.Token);
-            Assert.Equal(0, touched);
+            var touched = await Client.RunExecAsync(id, ["touch", "/tmp/go"], cts.Token);
+            Assert.Equal(0, touched.ExitCode);
             await follow.WaitAsync(cts.Token);
 
             Assert.Equal("first\nthird\n", stdout.Text);
@@ -180,26 +182,26 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
 
             var exit = await Client.WaitContainerAsync(id, cts.Token);
 
-            Assert.Equal(137, exit.StatusCode);
+            Assert.Equal(137, exit);
             var inspect = await Client.InspectContainerAsync(id, cts.Token);
-            Assert.Equal(16L << 20, inspect!.HostConfig!.Memory);
+            Assert.Equal(16L << 20, inspect!.MemoryLimitBytes);
             // The OOMKilled flag can lose a race with the exit; the engine's event record cannot (the check returns as
             // soon as it is there).
-            if (!await Client.SawOomEventAsync(id, since, TimeSpan.FromSeconds(10), cts.Token))
+            var oom = await Client.FindContainerEventAsync(id, ["oom"], since, TimeSpan.FromSeconds(10), cts.Token);
+            if (oom is null)
             {
                 // Say what the engine did record, so a miss can be told apart from an event that was never sent.
-                var seen = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow,
-                    new Dictionary<string, List<string>> { ["container"] = [id] }, cts.Token);
-                var all = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow, new Dictionary<string, List<string>>(), cts.Token);
+                var seen = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow, ContainerFilter(id), cts.Token);
+                var all = await Client.GetEventsAsync(since.AddSeconds(-60), DateTimeOffset.UtcNow, new Dictionary<string, IDictionary<string, bool>>(), cts.Token);
                 var state = (await Client.InspectContainerAsync(id, cts.Token))!.State;
                 Assert.Fail($"no oom event for {id} since {since:O}; its events: [{string.Join(", ", seen.Select(e => e.Action))}], " +
-                            $"OOMKilled {state?.OOMKilled}; the engine replayed {all.Count} events in all, the oldest at " +
-                            $"{(all.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(all[0].TimeNano / 1_000_000).ToString("O") : "-")}");
+                            $"OOMKilled {state.OomKilled}; the engine replayed {all.Count} events in all, the oldest at " +
+                            $"{(all.Count > 0 ? all[0].Time.ToString("O") : "-")}");
             }
-            var events = await Client.GetEventsAsync(since, DateTimeOffset.UtcNow,
-                new Dictionary<string, List<string>> { ["container"] = [id] }, cts.Token);
-            Assert.All(events, e => Assert.Equal(id, e.Actor?.ID));
-            Assert.Subset(events.Select(e => e.Action!).ToHashSet(), new HashSet<string> { "create", "start", "oom", "die" });
+            Assert.Equal(("oom", id), (oom.Action, oom.ContainerId));
+            var events = await Client.GetEventsAsync(since, DateTimeOffset.UtcNow, ContainerFilter(id), cts.Token);
+            Assert.All(events, e => Assert.Equal(id, e.ContainerId));
+            Assert.Subset(events.Select(e => e.Action).ToHashSet(), new HashSet<string> { "create", "start", "oom", "die" });
         }
         finally
         {
@@ -222,11 +224,13 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             await Client.KillContainerAsync(id, ct: cts.Token);
 
             var exit = await wait;
-            Assert.Equal(137, exit.StatusCode);
-            var state = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            Assert.Equal(137, exit);
+            var state = (await Client.InspectContainerAsync(id, cts.Token))!.State;
             Assert.False(state.Running);
-            Assert.False(state.OOMKilled);
-            Assert.False(await Client.SawOomEventAsync(id, DateTimeOffset.UtcNow.AddMinutes(-1), TimeSpan.FromMilliseconds(300), cts.Token));
+            Assert.False(state.OomKilled);
+            Assert.Null(await Client.FindContainerEventAsync(id, ["oom"], DateTimeOffset.UtcNow.AddMinutes(-1), TimeSpan.FromMilliseconds(300), cts.Token));
+            var kill = await Client.FindContainerEventAsync(id, ["kill"], DateTimeOffset.UtcNow.AddMinutes(-1), TimeSpan.FromSeconds(2), cts.Token);
+            Assert.Equal("9", kill?.Attributes.GetValueOrDefault("signal"));
             await Client.KillContainerAsync(id, ct: cts.Token);
             await Client.KillContainerAsync(DockerFixture.UniqueName(), ct: cts.Token);
         }
@@ -275,12 +279,12 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sleep", "60"], cts.Token);
 
             await Client.PauseContainerAsync(id, cts.Token);
-            var paused = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            var paused = (await Client.InspectContainerAsync(id, cts.Token))!.State;
             Assert.True(paused.Paused);
             Assert.Equal("paused", paused.Status);
 
             await Client.UnpauseContainerAsync(id, cts.Token);
-            var resumed = (await Client.InspectContainerAsync(id, cts.Token))!.State!;
+            var resumed = (await Client.InspectContainerAsync(id, cts.Token))!.State;
             Assert.False(resumed.Paused);
             Assert.True(resumed.Running);
         }
@@ -301,9 +305,9 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
         {
             // Never started: listing with all=true must still see them.
             a = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
-                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "a", ["other"] = "x" } }, cts.Token);
+                new ContainerSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "a", ["other"] = "x" } }, cts.Token);
             b = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
-                new ContainerCreateSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "b" } }, cts.Token);
+                new ContainerSpec { Image = DockerFixture.BusyboxImage, Labels = new() { [key] = "b" } }, cts.Token);
 
             var onlyA = await Client.ListContainersAsync(new Dictionary<string, string?> { [key] = "a" }, ct: cts.Token);
             var both = await Client.ListContainersAsync(new Dictionary<string, string?> { [key] = null }, ct: cts.Token);
@@ -312,9 +316,9 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
             var summary = Assert.Single(onlyA);
             Assert.Equal(a, summary.Id);
             Assert.Equal("created", summary.State);
-            Assert.Equal("a", summary.Labels![key]);
-            Assert.StartsWith("/" + DockerFixture.NamePrefix, Assert.Single(summary.Names));
-            Assert.True(summary.Created > 0);
+            Assert.Equal("a", summary.Labels[key]);
+            Assert.StartsWith(DockerFixture.NamePrefix, summary.Name);
+            Assert.True(summary.Created > DateTimeOffset.UtcNow.AddHours(-1), $"created {summary.Created:O}");
             Assert.Equal(new[] { a, b }.Order(), both.Select(c => c.Id).Order());
             Assert.Empty(running);
         }
@@ -334,13 +338,13 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
         string? id = null;
         try
         {
-            id = await Client.CreateContainerAsync(name, new ContainerCreateSpec
+            id = await Client.CreateContainerAsync(name, new ContainerSpec
             {
                 Image = DockerFixture.BusyboxImage,
                 Cmd = ["sleep", "60"],
                 Env = ["A=1"],
                 WorkingDir = "/tmp",
-                ExposedPorts = new() { ["22/tcp"] = new object() },
+                ExposedPorts = ["22/tcp"],
                 HostConfig = new HostConfigSpec
                 {
                     NanoCpus = 500_000_000,
@@ -351,29 +355,32 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
                 },
             }, cts.Token);
 
-            var inspect = await Client.InspectContainerAsync(name, cts.Token);
-            Assert.Equal(id, inspect!.Id);
-            Assert.Equal("/" + name, inspect.Name);
-            Assert.Contains("A=1", inspect.Config!.Env!);
-            Assert.Equal(["sleep", "60"], inspect.Config.Cmd!);
-            Assert.Equal(500_000_000, inspect.HostConfig!.NanoCpus);
+            var info = await Client.InspectContainerAsync(name, cts.Token);
+            Assert.Equal(id, info!.Id);
+            Assert.Equal(name, info.Name);
+            // The rest of the spec as the engine holds it, read with the library itself.
+            var inspect = await Client.Client.Containers.InspectContainerAsync(name, cts.Token);
+            Assert.Contains("A=1", inspect.Config!.Env);
+            Assert.Equal(["sleep", "60"], inspect.Config.Cmd);
+            Assert.Equal("/tmp", inspect.Config.WorkingDir);
+            Assert.Equal(500_000_000, inspect.HostConfig!.NanoCPUs);
             Assert.Equal(64, inspect.HostConfig.PidsLimit);
+            Assert.Equal(RestartPolicyKind.No, inspect.HostConfig.RestartPolicy.Name);
             Assert.Contains("22/tcp", inspect.Config.ExposedPorts!.Keys);
-            Assert.Equal("127.0.0.1", Assert.Single(inspect.HostConfig.PortBindings!["22/tcp"]).HostIp);
+            Assert.Equal("127.0.0.1", Assert.Single(inspect.HostConfig.PortBindings["22/tcp"]).HostIP);
+            Assert.Empty(info.PublishedPorts);
 
-            var e = await Assert.ThrowsAsync<DockerApiException>(() =>
-                Client.CreateContainerAsync(name, new ContainerCreateSpec { Image = DockerFixture.BusyboxImage }, cts.Token));
-            Assert.Equal(409, e.StatusCode);
-            Assert.Contains("already in use", e.EngineMessage);
-            Assert.Equal(e.EngineMessage, e.Message);
+            var e = await Assert.ThrowsAsync<EngineException>(() =>
+                Client.CreateContainerAsync(name, new ContainerSpec { Image = DockerFixture.BusyboxImage }, cts.Token));
+            Assert.Equal(EngineErrorKind.Conflict, e.Kind);
+            Assert.Contains("already in use", e.Message);
 
             await Client.StartContainerAsync(id, cts.Token);
             await Client.StartContainerAsync(id, cts.Token); // the engine answers 304: already started
 
             var running = await Client.InspectContainerAsync(id, cts.Token);
-            Assert.False(string.IsNullOrEmpty(running!.NetworkSettings!.IPAddress));
-            var published = Assert.Single(running.NetworkSettings.Ports!["22/tcp"]!);
-            Assert.True(int.TryParse(published.HostPort, out int hostPort) && hostPort > 0, $"HostPort '{published.HostPort}'");
+            Assert.Contains((await Client.Client.Containers.InspectContainerAsync(id, cts.Token)).NetworkSettings!.Networks.Values, network => !string.IsNullOrEmpty(network.IPAddress));
+            Assert.True(running!.PublishedPorts["22/tcp"] > 0, $"HostPort {running.PublishedPorts["22/tcp"]}");
         }
         finally
         {
@@ -389,26 +396,32 @@ public sealed class DockerClientContainerTests(DockerFixture docker) : IClassFix
         string missing = DockerFixture.UniqueName();
 
         Assert.Null(await Client.InspectContainerAsync(missing, cts.Token));
-        await Client.RemoveContainerAsync(missing, ct: cts.Token);
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.StartContainerAsync(missing, cts.Token));
-        Assert.Equal(404, e.StatusCode);
-        Assert.Contains("No such container", e.EngineMessage);
-        var logs = await Assert.ThrowsAsync<DockerApiException>(() =>
+        await Client.RemoveContainerAsync(missing, cts.Token);
+        await Client.KillContainerAsync(missing, ct: cts.Token);
+        var e = await Assert.ThrowsAsync<EngineException>(() => Client.StartContainerAsync(missing, cts.Token));
+        Assert.Equal(EngineErrorKind.NotFound, e.Kind);
+        Assert.Contains("No such container", e.Message);
+        var logs = await Assert.ThrowsAsync<EngineException>(() =>
             Client.CopyLogsAsync(missing, Stream.Null, Stream.Null, follow: false, cts.Token));
-        Assert.Equal(404, logs.StatusCode);
+        Assert.Equal(EngineErrorKind.NotFound, logs.Kind);
+        var follow = await Assert.ThrowsAsync<EngineException>(() => Client.FollowLogsToExitAsync(missing, Stream.Null, Stream.Null, cts.Token));
+        Assert.Equal(EngineErrorKind.NotFound, follow.Kind);
     }
 
     [Fact]
-    public async Task Unreachable_socket_pings_false_and_calls_fail_with_status_0()
+    public async Task Unreachable_socket_pings_false_and_calls_fail_as_unavailable()
     {
         string path = Path.Combine(Path.GetTempPath(), $"kohakuriver-no-docker-{Guid.NewGuid():N}.sock");
-        using var client = new DockerClient(path);
+        using var client = new DockerEngine(path);
         using var cts = DockerFixture.Timeout();
 
         Assert.False(await client.PingAsync(cts.Token));
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => client.InspectContainerAsync("x", cts.Token));
-        Assert.Equal(0, e.StatusCode);
+        var e = await Assert.ThrowsAsync<EngineException>(() => client.InspectContainerAsync("x", cts.Token));
+        Assert.Equal(EngineErrorKind.Unavailable, e.Kind);
         Assert.Contains(path, e.Message);
         Assert.Equal(path, client.SocketPath);
     }
+
+    private static Dictionary<string, IDictionary<string, bool>> ContainerFilter(string id) =>
+        new() { ["container"] = new Dictionary<string, bool> { [id] = true } };
 }

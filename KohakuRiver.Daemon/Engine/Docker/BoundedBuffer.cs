@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace KohakuRiver.Daemon.Docker;
+namespace KohakuRiver.Daemon.Engine.Docker;
 
 /// <summary>
 /// A write-only stream that keeps the first <c>capacity</c> bytes written to it and counts the rest, so that collecting a

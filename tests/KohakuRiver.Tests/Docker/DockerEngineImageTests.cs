@@ -1,12 +1,13 @@
 using System.Text;
-using KohakuRiver.Daemon.Docker;
+using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Engine.Docker;
 using Xunit;
 
 namespace KohakuRiver.Tests.Docker;
 
-public sealed class DockerClientImageTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class DockerEngineImageTests(DockerFixture docker) : IClassFixture<DockerFixture>
 {
-    private DockerClient Client => docker.Client;
+    private DockerEngine Client => docker.Client;
 
     [Fact]
     public async Task Inspect_finds_busybox_and_returns_null_for_a_missing_image()
@@ -20,15 +21,16 @@ public sealed class DockerClientImageTests(DockerFixture docker) : IClassFixture
         Assert.NotNull(busybox);
         Assert.StartsWith("sha256:", busybox.Id);
         Assert.Contains(DockerFixture.BusyboxImage, busybox.RepoTags!);
-        Assert.Equal(["/bin/sh"], busybox.Config!.Cmd!);
-        Assert.True(busybox.Size > 0);
-        Assert.NotNull(busybox.CreatedTime);
+        Assert.Equal(["/bin/sh"], busybox.Cmd);
+        Assert.True(busybox.SizeBytes > 0);
+        Assert.NotNull(busybox.Created);
         Assert.Null(await Client.InspectImageAsync(missing, cts.Token));
         await Client.RemoveImageAsync(missing, ct: cts.Token);
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.SaveImageAsync(missing, Stream.Null, cts.Token));
+        var e = await Assert.ThrowsAsync<EngineException>(() => Client.SaveImageAsync(missing, Stream.Null, cts.Token));
         // For a name:tag that does not exist the engine says "reference does not exist", not "No such image".
-        Assert.Equal(404, e.StatusCode);
-        Assert.False(string.IsNullOrWhiteSpace(e.EngineMessage));
+        Assert.Equal(EngineErrorKind.NotFound, e.Kind);
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.InspectImageAsync("../containers/json?", cts.Token));
     }
 
     [Fact]
@@ -42,15 +44,17 @@ public sealed class DockerClientImageTests(DockerFixture docker) : IClassFixture
         try
         {
             source = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sh", "-c", "echo kept > /root/file"], cts.Token);
-            Assert.Equal(0, (await Client.WaitContainerAsync(source, cts.Token)).StatusCode);
+            Assert.Equal(0, await Client.WaitContainerAsync(source, cts.Token));
 
             string imageId = await Client.CommitContainerAsync(source, repo, "snap",
-                new Dictionary<string, string> { ["kohakuriver.snapshot"] = "yes" }, cts.Token);
+                new Dictionary<string, string> { ["kohakuriver.snapshot"] = "yes" }, ct: cts.Token);
 
             Assert.StartsWith("sha256:", imageId);
             var committed = await Client.InspectImageAsync(image, cts.Token);
             Assert.Equal(imageId, committed!.Id);
-            Assert.Equal("yes", committed.Config!.Labels!["kohakuriver.snapshot"]);
+            Assert.Equal("yes", committed.Labels["kohakuriver.snapshot"]);
+            // Null keeps the container's command.
+            Assert.Equal(["sh", "-c", "echo kept > /root/file"], committed.Cmd);
 
             var tarball = new MemoryStream();
             await Client.SaveImageAsync(image, tarball, cts.Token);
@@ -66,9 +70,9 @@ public sealed class DockerClientImageTests(DockerFixture docker) : IClassFixture
 
             var loaded = await Client.InspectImageAsync(image, cts.Token);
             Assert.Equal(imageId, loaded!.Id);
-            Assert.Equal("yes", loaded.Config!.Labels!["kohakuriver.snapshot"]);
+            Assert.Equal("yes", loaded.Labels["kohakuriver.snapshot"]);
             check = await Client.CreateContainerAsync(DockerFixture.UniqueName(),
-                new ContainerCreateSpec { Image = image, Cmd = ["cat", "/root/file"] }, cts.Token);
+                new ContainerSpec { Image = image, Cmd = ["cat", "/root/file"] }, cts.Token);
             await Client.StartContainerAsync(check, cts.Token);
             await Client.WaitContainerAsync(check, cts.Token);
             var output = new MemoryStream();
@@ -93,17 +97,8 @@ public sealed class DockerClientImageTests(DockerFixture docker) : IClassFixture
         var truncated = new MemoryStream(whole.GetBuffer(), 0, (int)(whole.Length / 2));
 
         // The engine answers 200 here and reports the failure inside the body.
-        var e = await Assert.ThrowsAsync<DockerApiException>(() => Client.LoadImageAsync(truncated, cts.Token));
+        var e = await Assert.ThrowsAsync<EngineException>(() => Client.LoadImageAsync(truncated, cts.Token));
 
-        Assert.Contains("unexpected EOF", e.EngineMessage);
-    }
-
-    [Fact]
-    public void Load_error_detection_reads_every_message_in_the_stream()
-    {
-        Assert.Null(DockerClient.FindStreamError("{\"stream\":\"Loaded image: a:b\\n\"}\r\n"u8));
-        Assert.Equal("boom", DockerClient.FindStreamError("{\"stream\":\"x\"}\r\n{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}\r\n"u8));
-        Assert.Equal("detail only", DockerClient.FindStreamError("{\"errorDetail\":{\"message\":\"detail only\"}}"u8));
-        Assert.Null(DockerClient.FindStreamError(""u8));
+        Assert.Contains("unexpected EOF", e.Message);
     }
 }

@@ -1,4 +1,4 @@
-namespace KohakuRiver.Daemon.Docker;
+namespace KohakuRiver.Daemon.Engine.Docker;
 
 /// <summary>
 /// A write-only view of a log file that counts what passes and can drop a leading number of bytes. A second

@@ -1,0 +1,20 @@
+using KohakuRiver.Core.Wire;
+
+namespace KohakuRiver.Daemon.Runner.Execution;
+
+/// <summary>One task or VPS this runner holds, and what has been asked of it while it runs.</summary>
+internal sealed class TaskRun(RiverTask task)
+{
+    public RiverTask Task { get; } = task;
+    public bool IsVps => Task.TaskType == "vps";
+    public string ContainerName { get; } = task.TaskType == "vps" ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
+    public volatile string? ContainerId;
+    public volatile bool KillRequested;
+    public volatile bool StopRequested;
+    public volatile bool Paused;
+    public volatile System.Threading.Tasks.Task? Restarting;
+    public DateTimeOffset? StartedAt;
+
+    /// <summary>The task's own mounts, resolved and checked just before its container is created.</summary>
+    public IReadOnlyList<MountSpec> Mounts = [];
+}
