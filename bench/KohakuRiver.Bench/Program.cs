@@ -126,7 +126,7 @@ try
         Tasks = Enumerable.Range(0, throughputCount).Select(_ => new SubmitRequest { Command = "true" }).ToList(),
     });
     var batchIds = batch.TaskIds.Select(long.Parse).ToList();
-    List<RiverTask> finished;
+    List<KohakuRiver.Core.Tasks.RiverTask> finished;
     do finished = await client.WaitTasksAsync(batchIds, any: false, TimeSpan.FromSeconds(300));
     while (finished.Any(t => !t.IsFinished));
     var clusterWall = sw.Elapsed.TotalSeconds;
