@@ -19,19 +19,30 @@ public sealed partial class ClusterState
             var now = _time.GetUtcNow();
             var result = new List<PlacedTask>();
             // The walk ends as soon as no online node has room for the smallest queued task, so a long queue behind
-            // a full cluster costs nothing per signal. When one task's end frees a little room, most queued tasks are
-            // too large for any node's free cores or memory: two comparisons skip them, and only the rest are ranked
-            // over every node. Both bounds change only when a task is placed.
+            // a full cluster costs nothing per signal. When one task's end frees a little room, most queued tasks
+            // still fit nowhere: a task larger than every node's free cores or free memory is skipped with two
+            // comparisons, and so is one no smaller than a size that already found no node in this walk (room only
+            // shrinks while the walk places tasks). Only the rest are ranked over every node.
             var room = NodeCapacities.RoomFor(capacities.Values, _pending.MinCores, _pending.MinMemoryBytes);
             var (mostCores, mostMemory) = NodeCapacities.MostFree(capacities.Values);
+            var unplaceable = new List<(int Cores, long MemoryBytes)>();
             foreach (var (id, cores, memory) in _pending.Entries)
             {
                 if (!room) break;
                 if (cores > mostCores || memory > mostMemory) continue;
                 var a = _active[id];
                 var request = ResourceRequest.Of(a.Task);
-                var node = BinPackingScheduler.Place(request, capacities.Values);
-                if (node is null) continue;
+                var anywhere = request is { TargetNode: null, NumaNode: null, GpuIds: null or { Count: 0 } };
+                if (anywhere && unplaceable.Exists(size => cores >= size.Cores && memory >= size.MemoryBytes)) continue;
+                // A task pinned to a node can only go there: look it up rather than rank every node.
+                var node = request.TargetNode is { } target
+                    ? capacities.TryGetValue(target, out var pinned) && BinPackingScheduler.FitsNow(request, pinned) ? pinned : null
+                    : BinPackingScheduler.Place(request, capacities.Values);
+                if (node is null)
+                {
+                    if (anywhere) unplaceable.Add((cores, memory));
+                    continue;
+                }
                 capacities[node.Name] = NodeCapacities.Reserve(node, request);
                 a.Task.NodeName = node.Name;
                 Move(a, RiverTaskStatus.Assigning, now);

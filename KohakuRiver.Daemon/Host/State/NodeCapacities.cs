@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host.Records;
@@ -9,6 +10,16 @@ namespace KohakuRiver.Daemon.Host.State;
 /// reservations a dispatch pass adds as it places tasks.</summary>
 public static class NodeCapacities
 {
+    /// <summary>What a registration says a node has, read once per registration rather than on every dispatch pass.</summary>
+    private static readonly ConditionalWeakTable<RegisterRequest, NodeShape> Shapes = new();
+
+    private sealed record NodeShape(IReadOnlyDictionary<int, int> NumaCores, IReadOnlySet<int> Gpus)
+    {
+        public static NodeShape Of(RegisterRequest registration) => new(
+            (registration.NumaTopology ?? []).Where(kv => int.TryParse(kv.Key, out _)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value.Cores.Count),
+            (registration.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet());
+    }
+
     /// <summary>Every node's capacity and reservations now: O(nodes), from the ledger.</summary>
     public static Dictionary<string, NodeCapacity> Of(IEnumerable<NodeRecord> nodes, ReservationLedger reserved)
     {
@@ -16,6 +27,7 @@ public static class NodeCapacities
         foreach (var node in nodes)
         {
             var registration = node.Registration;
+            var shape = Shapes.GetValue(registration, NodeShape.Of);
             var held = reserved.For(node.Hostname);
             result[node.Hostname] = new NodeCapacity(
                 node.Hostname,
@@ -24,13 +36,16 @@ public static class NodeCapacities
                 registration.TotalRamBytes,
                 held.Cores,
                 held.MemoryBytes,
-                (registration.NumaTopology ?? []).Where(kv => int.TryParse(kv.Key, out _)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value.Cores.Count),
-                new Dictionary<int, int>(held.NumaCores),
-                (registration.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet(),
-                held.Gpus.Keys.ToHashSet());
+                shape.NumaCores,
+                held.NumaCores.Count == 0 ? NoNumaCores : new Dictionary<int, int>(held.NumaCores),
+                shape.Gpus,
+                held.Gpus.Count == 0 ? NoGpus : held.Gpus.Keys.ToHashSet());
         }
         return result;
     }
+
+    private static readonly IReadOnlyDictionary<int, int> NoNumaCores = new Dictionary<int, int>();
+    private static readonly IReadOnlySet<int> NoGpus = new HashSet<int>();
 
     /// <summary>The node with <paramref name="request"/> also reserved on it.</summary>
     public static NodeCapacity Reserve(NodeCapacity node, ResourceRequest request)

@@ -17,8 +17,14 @@ public sealed class HostStore : IDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly object _writeLock = new();
+    private readonly ITimer _checkpoints;
+    private readonly object _checkpointLock = new();
+    private bool _disposed;
 
-    public HostStore(string databasePath)
+    /// <summary>How often the write-ahead log is copied back into the database file.</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(2);
+
+    public HostStore(string databasePath, TimeProvider? time = null)
     {
         // The database holds tasks' environment variables: it and its WAL files are the daemon user's alone.
         Security.PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
@@ -41,9 +47,33 @@ public sealed class HostStore : IDisposable
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed change across a process
         // crash or restart (only an OS crash could lose the last commits).
         Exec(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        // SQLite would copy the log back into the database inside whichever commit crosses its 1,000-page mark: a few
+        // milliseconds spent while the host holds its one lock. A timer does it on a connection of its own instead
+        // (a passive checkpoint never blocks the writer), which keeps the log as small.
+        Exec(_writer, "PRAGMA wal_autocheckpoint=0;");
         // SQLite gives the WAL and shared-memory files the database's mode; a store left by an older version may not.
         Security.PrivateFiles.Restrict(databasePath + "-wal", databasePath + "-shm");
         MigrateFrom(version);
+        _checkpoints = (time ?? TimeProvider.System).CreateTimer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
+    }
+
+    /// <summary>Copies what the write-ahead log holds into the database file, beside the writer.</summary>
+    public void Checkpoint()
+    {
+        lock (_checkpointLock)
+        {
+            if (_disposed) return;
+            try
+            {
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                Exec(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Busy or briefly unavailable: the next tick copies what is left.
+            }
+        }
     }
 
     /// <summary>The schema this daemon writes. Version 0 is the unversioned schema of earlier daemons; every database,
@@ -305,6 +335,11 @@ public sealed class HostStore : IDisposable
 
     public void Dispose()
     {
+        lock (_checkpointLock)
+        {
+            _disposed = true;
+            _checkpoints.Dispose();
+        }
         _writer.Dispose();
         SqliteConnection.ClearAllPools();
     }

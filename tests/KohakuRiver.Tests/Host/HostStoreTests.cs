@@ -26,6 +26,12 @@ public sealed class HostStoreTests : IDisposable
         SubmittedAt = T0,
     };
 
+    private static TaskRecord Large(TaskRecord task)
+    {
+        task.Command = new string('x', 400);
+        return task;
+    }
+
     private static List<long> Ids(IEnumerable<TaskRecord> tasks) => tasks.Select(t => t.TaskId).ToList();
 
     [Fact]
@@ -48,6 +54,23 @@ public sealed class HostStoreTests : IDisposable
             Assert.Equal(dirMode, File.GetUnixFileMode(Path.GetDirectoryName(DbPath)!));
             Assert.Equal(fileMode, File.GetUnixFileMode(DbPath));
         }
+    }
+
+    [Fact]
+    public void Commits_leave_the_log_to_the_checkpoint_which_copies_it_into_the_database_file()
+    {
+        using var store = new HostStore(DbPath, new StoppedTimers());
+        var before = new FileInfo(DbPath).Length;
+        // Well past the 1,000 pages at which SQLite would otherwise copy the log back inside a commit.
+        for (var batch = 1; batch <= 40; batch++)
+            store.InsertBatch(batch * 1000, T0, Enumerable.Range(0, 100).Select(i => Large(NewTask(batch * 1000 + i, batch * 1000))).ToList());
+        Assert.True(new FileInfo(DbPath + "-wal").Length > 1000 * 4096L, "the log holds every commit");
+        Assert.Equal(before, new FileInfo(DbPath).Length);
+
+        store.Checkpoint();
+
+        Assert.True(new FileInfo(DbPath).Length > before + (1 << 20), $"the database file is {new FileInfo(DbPath).Length} bytes after the checkpoint");
+        Assert.Equal(4000, store.ListTasks(null, null, null, 5000, 0).Count);
     }
 
     [Fact]
