@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host;
 using Microsoft.AspNetCore.Http.Features;
+using KohakuRiver.Daemon.Security;
 
 namespace KohakuRiver.Daemon.Web;
 
@@ -68,7 +68,7 @@ public static class ApiPipeline
                     await WriteError(ctx, 401, $"missing bearer token: send 'Authorization: Bearer <{name}>'");
                     return;
                 }
-                if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !TokenEquals(header[7..].Trim(), expected))
+                if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !SecretComparison.TokensEqual(header[7..].Trim(), expected))
                 {
                     ctx.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
                     await WriteError(ctx, 401, $"invalid bearer token: this endpoint needs the {name}");
@@ -87,10 +87,6 @@ public static class ApiPipeline
         HostErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
-
-    public static bool TokenEquals(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
     /// <summary>The wire options with readable escaping: quotes and angle brackets in details stay as typed.</summary>
     private static readonly JsonSerializerOptions ResponseOptions = new(RiverJsonContext.Default.Options)

@@ -34,7 +34,9 @@ public static class TaskEndpoints
             var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
             if (body.Tasks is null || body.Tasks.Any(t => t is null)) throw ApiException.BadRequest("tasks must be a list of task specifications, without nulls");
             await CheckEnvironmentsAsync(body.Tasks, envs, settings, ctx.RequestAborted);
-            return ApiPipeline.Json(state.Submit(body.Tasks), RiverJsonContext.Default.SubmitResponse, 202);
+            var accepted = state.Submit(body.Tasks);
+            LargeRequestMemory.CompactAfter(ctx.Response, accepted.TaskIds.Count);
+            return ApiPipeline.Json(accepted, RiverJsonContext.Default.SubmitResponse, 202);
         }).WithMetadata(new RequestSizeLimitAttribute(RequestLimits.MaxBatchBodyBytes));
 
         api.MapGet("/status/{id}", (string id, ClusterState state) =>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Collections.ObjectModel;
 using KohakuRiver.Core.Models;
 
 namespace KohakuRiver.Daemon.Host.Records;
@@ -14,10 +16,10 @@ public sealed class TaskRecord
     public long? BatchId { get; set; }
     public string? Name { get; set; }
     public string Command { get; set; } = "";
-    public List<string> Arguments { get; set; } = [];
-    public Dictionary<string, string> EnvVars { get; set; } = [];
+    public IReadOnlyList<string> Arguments { get; set; } = [];
+    public IReadOnlyDictionary<string, string> EnvVars { get; set; } = ReadOnlyDictionary<string, string>.Empty;
     /// <summary>The sweep parameters this task was made from (empty for a plain task).</summary>
-    public Dictionary<string, string> Parameters { get; set; } = [];
+    public IReadOnlyDictionary<string, string> Parameters { get; set; } = ReadOnlyDictionary<string, string>.Empty;
     public int RequiredCores { get; set; }
     public List<int>? RequiredGpus { get; set; }
     public long? RequiredMemoryBytes { get; set; }
@@ -35,14 +37,34 @@ public sealed class TaskRecord
     /// <summary>The image the runner starts: <see cref="Image"/>, or the environment's image.</summary>
     public string? DockerImageName { get; set; }
     public bool Privileged { get; set; }
-    public List<string> AdditionalMounts { get; set; } = [];
+    public IReadOnlyList<string> AdditionalMounts { get; set; } = [];
     public int? SshPort { get; set; }
     /// <summary>VPS only; null for a command.</summary>
     public SshKeyMode? KeyMode { get; set; }
     /// <summary>VPS only: the public key written into the container's authorized_keys (never a private key).</summary>
     public string? SshPublicKey { get; set; }
-    public string? StdoutPath { get; set; }
-    public string? StderrPath { get; set; }
+    /// <summary>Where the host keeps the task's standard output: set when it was stored elsewhere, else named after the
+    /// task in <see cref="LogsFolder"/> (so thousands of queued tasks do not each hold two long paths).</summary>
+    public string? StdoutPath
+    {
+        get => _stdoutPath ?? LogPath(".out");
+        set => _stdoutPath = value;
+    }
+
+    public string? StderrPath
+    {
+        get => _stderrPath ?? LogPath(".err");
+        set => _stderrPath = value;
+    }
+
+    /// <summary>The folder of this task's output files, shared by every task the host accepted.</summary>
+    public string? LogsFolder { get; set; }
+
+    private string? _stdoutPath;
+    private string? _stderrPath;
+
+    private string? LogPath(string extension) =>
+        LogsFolder is null ? null : Path.Combine(LogsFolder, TaskId.ToString(CultureInfo.InvariantCulture) + extension);
     public int? ExitCode { get; set; }
     public string? ErrorMessage { get; set; }
     public DateTimeOffset SubmittedAt { get; set; }
@@ -51,15 +73,12 @@ public sealed class TaskRecord
 
     public bool IsVps => Kind == TaskKind.Vps;
 
-    /// <summary>A copy whose lists and maps are its own, so a caller outside the state's lock cannot see it change.</summary>
+    /// <summary>A copy a caller outside the state's lock can read while the state changes the original. What a task
+    /// asked for (its command line, environment, parameters, mounts) is read-only once submitted, so the copy shares it.</summary>
     public TaskRecord Clone()
     {
         var copy = (TaskRecord)MemberwiseClone();
-        copy.Arguments = [.. Arguments];
-        copy.EnvVars = new(EnvVars);
-        copy.Parameters = new(Parameters);
         copy.RequiredGpus = RequiredGpus is null ? null : [.. RequiredGpus];
-        copy.AdditionalMounts = [.. AdditionalMounts];
         return copy;
     }
 

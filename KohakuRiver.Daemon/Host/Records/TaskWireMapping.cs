@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 
@@ -65,9 +66,10 @@ public static class TaskWireMapping
             BatchId = t.BatchId,
             Name = t.Name,
             Command = t.Command,
-            Arguments = [.. t.Arguments],
-            EnvVars = new(t.EnvVars),
-            Parameters = new(t.Parameters),
+            // The document was just read and is this record's alone; empty ones share one instance.
+            Arguments = t.Arguments is { Count: > 0 } arguments ? arguments : [],
+            EnvVars = t.EnvVars is { Count: > 0 } variables ? variables : ReadOnlyDictionary<string, string>.Empty,
+            Parameters = t.Parameters is { Count: > 0 } parameters ? parameters : ReadOnlyDictionary<string, string>.Empty,
             RequiredCores = t.RequiredCores,
             RequiredGpus = t.RequiredGpus is null ? null : [.. t.RequiredGpus],
             RequiredMemoryBytes = t.RequiredMemoryBytes,
@@ -80,7 +82,7 @@ public static class TaskWireMapping
             Image = t.Image,
             DockerImageName = t.DockerImageName,
             Privileged = t.Privileged,
-            AdditionalMounts = [.. t.AdditionalMounts],
+            AdditionalMounts = t.AdditionalMounts is { Count: > 0 } mounts ? mounts : [],
             SshPort = t.SshPort,
             KeyMode = keyMode,
             SshPublicKey = t.SshPublicKey,

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Security;
 
 namespace KohakuRiver.Daemon.Host.SshProxy;
 
@@ -272,16 +272,8 @@ public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver r
         return (taskId, null, taskText);
     }
 
-    // Hashing first makes both sides the same length, so FixedTimeEquals also hides the token's length.
-    private bool TokenMatches(string presented)
-    {
-        if (string.IsNullOrEmpty(settings.ApiToken)) return false;
-        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(settings.ApiToken), expected);
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), actual);
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
+    private bool TokenMatches(string presented) =>
+        !string.IsNullOrEmpty(settings.ApiToken) && SecretComparison.TokensEqual(presented, settings.ApiToken);
 
     private async Task RefuseAsync(Socket client, string peer, string taskText, string reason, CancellationToken stop)
     {

@@ -66,8 +66,7 @@ public sealed partial class ClusterState
                 task.BatchId = batchId;
                 task.Status = RiverTaskStatus.Pending;
                 task.SubmittedAt = now;
-                task.StdoutPath = Path.Combine(_settings.LogsDir, $"{task.TaskId}.out");
-                task.StderrPath = Path.Combine(_settings.LogsDir, $"{task.TaskId}.err");
+                task.LogsFolder = _logsFolder;
                 tasks.Add(task);
             }
             _store.InsertBatch(batchId, now, tasks);

@@ -47,6 +47,7 @@ public sealed partial class ClusterState : ISshTargetResolver
     private readonly object _gate = new();
     private readonly HostStore _store;
     private readonly DaemonSettings _settings;
+    private readonly string _logsFolder;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly SnowflakeIdGenerator _ids;
@@ -62,6 +63,7 @@ public sealed partial class ClusterState : ISshTargetResolver
     {
         _store = store;
         _settings = settings;
+        _logsFolder = settings.LogsDir;
         _time = time;
         _log = log;
         _startedAt = time.GetUtcNow();

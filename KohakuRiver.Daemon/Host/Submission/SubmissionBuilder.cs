@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Parsing;
@@ -36,7 +37,10 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
         if (request.RequiredGpus is { Count: > 0 } gpuLists && gpuLists.Count != targets.Count)
             throw HostException.Invalid($"{label}required_gpus has {gpuLists.Count} lists for {targets.Count} targets; give one per target");
 
-        var environment = settings.EnvironmentFor(request.RegistryImage, request.ContainerName);
+        // A sweep's thousands of tasks name the same few environments and images: each queued task points at one
+        // shared copy instead of its own (the queue is held in memory until the tasks run).
+        var environment = Shared(settings.EnvironmentFor(request.RegistryImage, request.ContainerName));
+        var image = Shared(request.RegistryImage ?? EnvironmentNames.ImageName(environment!));
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
@@ -46,9 +50,9 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
                 Kind = TaskKind.Command,
                 Name = request.Name,
                 Command = request.Command,
-                Arguments = request.Arguments ?? [],
-                EnvVars = request.EnvVars ?? [],
-                Parameters = request.Parameters ?? [],
+                Arguments = request.Arguments is { Count: > 0 } arguments ? arguments : [],
+                EnvVars = request.EnvVars is { Count: > 0 } variables ? variables : ReadOnlyDictionary<string, string>.Empty,
+                Parameters = request.Parameters is { Count: > 0 } parameters ? parameters : ReadOnlyDictionary<string, string>.Empty,
                 RequiredCores = container.Cores,
                 RequiredMemoryBytes = container.MemoryBytes,
                 PidsLimit = container.PidsLimit,
@@ -56,13 +60,15 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
                 TargetHostname = target?.NodeName,
                 TargetNumaNodeId = target?.NumaNodeId,
                 Environment = environment,
-                Image = request.RegistryImage,
-                DockerImageName = request.RegistryImage ?? EnvironmentNames.ImageName(environment!),
+                Image = request.RegistryImage is null ? null : image,
+                DockerImageName = image,
                 Privileged = request.Privileged ?? false,
-                AdditionalMounts = container.Mounts,
+                AdditionalMounts = container.Mounts is { Count: > 0 } mounts ? mounts : [],
             }, label);
         }
     }
+
+    private static string? Shared(string? text) => text is null ? null : string.Intern(text);
 
     /// <summary>The VPS a request asks for. The caller has checked the key mode and made or read the public key.</summary>
     public TaskRecord Vps(VpsCreateRequest request, SshKeyMode keyMode, string? publicKey)

@@ -274,6 +274,24 @@ public sealed class ClusterStateTests : IDisposable
     }
 
     [Fact]
+    public void A_size_that_fits_no_node_rules_out_larger_ones_but_not_smaller_or_pinned_ones()
+    {
+        Register("n1", cores: 4, mem: 8 * G);
+        Register("n2", cores: 4, mem: 8 * G);
+        var fill1 = Submit(cores: 1, mem: 7 * G, target: "n1");
+        var fill2 = Submit(cores: 3, mem: 1 * G, target: "n2");
+        Assert.Equal([fill1, fill2], Ids(_state.TakeDispatches()));
+        // Free now: n1 3 cores and 1 GiB, n2 1 core and 7 GiB. Enough cores and enough memory exist, never on one node.
+        var twoCores = Submit(cores: 2, mem: 2 * G);
+        var larger = Submit(cores: 2, mem: 4 * G);
+        var oneCore = Submit(cores: 1, mem: 4 * G);
+        var pinned = Submit(cores: 1, mem: 1 * G, target: "n1");
+        Assert.Equal([oneCore, pinned], Ids(_state.TakeDispatches()));
+        Assert.Equal(RiverTaskStatus.Pending, StatusOf(twoCores));
+        Assert.Equal(RiverTaskStatus.Pending, StatusOf(larger));
+    }
+
+    [Fact]
     public void Memory_is_reserved_as_well_as_cores()
     {
         Register(cores: 8, mem: 8 * G);

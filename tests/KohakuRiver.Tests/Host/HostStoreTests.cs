@@ -91,7 +91,7 @@ public sealed class HostStoreTests : IDisposable
         using var store = new HostStore(DbPath);
         var t = NewTask(10, 10);
         t.Arguments = ["-c", "x"];
-        t.EnvVars = new() { ["A"] = "B" };
+        t.EnvVars = new Dictionary<string, string> { ["A"] = "B" };
         t.RequiredMemoryBytes = 1L << 30;
         t.TargetNumaNodeId = 1;
         store.InsertBatch(10, T0, [t, NewTask(11, 10)]);

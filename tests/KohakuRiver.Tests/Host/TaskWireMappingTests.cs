@@ -12,7 +12,7 @@ public sealed class TaskWireMappingTests
     private static TaskRecord Full() => new()
     {
         TaskId = 11, Kind = TaskKind.Vps, BatchId = 10, Name = "box", Command = "sshd", Arguments = ["-D"],
-        EnvVars = new() { ["A"] = "1" }, Parameters = new() { ["p"] = "2" }, RequiredCores = 2, RequiredGpus = [0, 1],
+        EnvVars = new Dictionary<string, string> { ["A"] = "1" }, Parameters = new Dictionary<string, string> { ["p"] = "2" }, RequiredCores = 2, RequiredGpus = [0, 1],
         RequiredMemoryBytes = 1L << 30, PidsLimit = 64, TargetHostname = "n1", TargetNumaNodeId = 0,
         Status = RiverTaskStatus.Running, NodeName = "n1", Environment = "env", Image = "img:1", DockerImageName = "img:1",
         Privileged = true, AdditionalMounts = ["/a:/b"], SshPort = 2222, KeyMode = SshKeyMode.Generate, SshPublicKey = "ssh-ed25519 AAAA",
@@ -28,6 +28,19 @@ public sealed class TaskWireMappingTests
         var json = JsonSerializer.Serialize(wire, RiverJsonContext.Default.RiverTask);
         var again = JsonSerializer.Serialize(wire.ToRecord().ToWire(), RiverJsonContext.Default.RiverTask);
         Assert.Equal(json, again);
+    }
+
+    [Fact]
+    public void A_task_accepted_by_the_host_names_its_output_files_after_itself_in_the_logs_folder()
+    {
+        var accepted = new TaskRecord { TaskId = 7205759403792793601, LogsFolder = Path.Combine("/srv", "logs") };
+        var wire = accepted.ToWire();
+        Assert.Equal(("/srv/logs/7205759403792793601.out", "/srv/logs/7205759403792793601.err"), (wire.StdoutPath, wire.StderrPath));
+        // A stored task keeps the paths it was stored with, wherever the logs folder is now.
+        var stored = wire.ToRecord();
+        stored.LogsFolder = "/elsewhere";
+        Assert.Equal("/srv/logs/7205759403792793601.out", stored.StdoutPath);
+        Assert.Null(new TaskRecord { TaskId = 1 }.StdoutPath);
     }
 
     [Fact]
