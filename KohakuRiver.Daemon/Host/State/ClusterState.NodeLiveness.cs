@@ -55,7 +55,7 @@ public sealed partial class ClusterState
             {
                 if (!_active.TryGetValue(killed.TaskId, out var a) || a.Task.NodeName != hostname) continue;
                 a.Task.ErrorMessage = killed.Reason;
-                Finish(a, killed.Reason.Contains("oom", StringComparison.OrdinalIgnoreCase) ? RiverTaskStatus.KilledOom : RiverTaskStatus.Killed, now);
+                Finish(a, SaysOutOfMemory(killed.Reason) ? RiverTaskStatus.KilledOom : RiverTaskStatus.Killed, now);
                 changed.Add(a.Task);
             }
 
@@ -120,4 +120,9 @@ public sealed partial class ClusterState
     }
 
     private static DateTimeOffset Later(DateTimeOffset first, DateTimeOffset second) => first > second ? first : second;
+
+    /// <summary>Whether a runner's kill reason names an out-of-memory kill: "oom" as other runners write it, or the
+    /// words this runner's messages use.</summary>
+    private static bool SaysOutOfMemory(string reason) =>
+        reason.Contains("oom", StringComparison.OrdinalIgnoreCase) || reason.Contains("out of memory", StringComparison.OrdinalIgnoreCase);
 }

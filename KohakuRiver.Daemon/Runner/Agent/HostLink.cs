@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
@@ -9,21 +10,36 @@ namespace KohakuRiver.Daemon.Runner.Agent;
 public sealed class HostLink : ITaskReporter, IDisposable
 {
     private readonly ILogger _log;
+    private readonly ConcurrentDictionary<long, KilledTaskReport> _unacknowledgedKills = new();
 
     public HostLink(DaemonSettings settings, ILogger<HostLink> log)
+        : this(new RiverClient(new Uri(settings.HostUrl), settings.ClusterToken ?? throw new InvalidOperationException(
+            "the runner needs the cluster token: set cluster_token (KOHAKURIVER_CLUSTER_TOKEN) to the value in the host's data dir"),
+            timeout: TimeSpan.FromSeconds(30)), log)
+    {
+    }
+
+    internal HostLink(RiverClient client, ILogger log)
     {
         _log = log;
-        Client = new RiverClient(new Uri(settings.HostUrl), settings.ClusterToken ?? throw new InvalidOperationException(
-            "the runner needs the cluster token: set cluster_token (KOHAKURIVER_CLUSTER_TOKEN) to the value in the host's data dir"),
-            timeout: TimeSpan.FromSeconds(30));
+        Client = client;
     }
 
     public RiverClient Client { get; }
+
+    /// <summary>
+    /// Tasks this runner killed (or saw the kernel kill) whose report the host has not yet acknowledged. Heartbeats
+    /// carry them as <c>killed_tasks</c>, so a host that comes back learns of them at the next heartbeat rather than
+    /// at the report's next retry.
+    /// </summary>
+    public IReadOnlyList<KilledTaskReport> UnacknowledgedKills => [.. _unacknowledgedKills.Values.OrderBy(k => k.TaskId)];
 
     /// <summary>Sends a status report, retrying with backoff until the host acknowledges it (or says it does not know
     /// the task, or refuses the report as malformed, which no retry can fix).</summary>
     public async Task ReportAsync(TaskUpdateRequest update, CancellationToken ct)
     {
+        var killed = update.Status is "killed" or "killed_oom";
+        if (killed) _unacknowledgedKills[update.TaskId] = new KilledTaskReport { TaskId = update.TaskId, Reason = update.Message ?? update.Status };
         try
         {
             await RetryPolicy.StatusReport.ExecuteAsync(c => Client.UpdateTaskAsync(update, c),
@@ -39,6 +55,11 @@ public sealed class HostLink : ITaskReporter, IDisposable
         catch (RiverApiException e)
         {
             _log.LogWarning("Host refused the {Status} report of task {TaskId}: {Detail}", update.Status, update.TaskId, e.Detail);
+        }
+        finally
+        {
+            // Acknowledged, refused for good, or the runner is stopping: either way no heartbeat should repeat it.
+            if (killed) _unacknowledgedKills.TryRemove(update.TaskId, out _);
         }
     }
 

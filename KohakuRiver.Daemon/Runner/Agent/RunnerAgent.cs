@@ -113,6 +113,7 @@ public sealed class RunnerAgent(
         return new HeartbeatRequest
         {
             RunningTasks = [.. executor.HeldTaskIds],
+            KilledTasks = [.. host.UnacknowledgedKills],
             CpuPercent = resources.SampleCpuPercent(),
             MemoryTotalBytes = total,
             MemoryUsedBytes = used,

@@ -671,21 +671,30 @@ public sealed class ClusterStateTests : IDisposable
     [Fact]
     public void Killed_task_reports_in_a_heartbeat_finish_the_task_as_killed_or_killed_oom()
     {
-        Register(cores: 2);
+        Register(cores: 3);
         var oom = Submit();
+        var kernel = Submit();
         var plain = Submit();
         _state.TakeDispatches();
         Update(oom, RiverTaskStatus.Running);
+        Update(kernel, RiverTaskStatus.Running);
         Update(plain, RiverTaskStatus.Running);
 
         _state.Heartbeat("n1", new HeartbeatRequest
         {
             RunningTasks = [],
-            KilledTasks = [new KilledTaskReport { TaskId = oom, Reason = "OOM killed" }, new KilledTaskReport { TaskId = plain, Reason = "container vanished" }],
+            KilledTasks =
+            [
+                new KilledTaskReport { TaskId = oom, Reason = "OOM killed" },
+                // As this project's runner words it.
+                new KilledTaskReport { TaskId = kernel, Reason = "killed by the kernel: out of memory (container memory limit reached)" },
+                new KilledTaskReport { TaskId = plain, Reason = "container vanished" },
+            ],
         });
 
         Assert.Equal(RiverTaskStatus.KilledOom, StoredStatusOf(oom));
         Assert.Equal("OOM killed", _store.GetTask(oom)!.ErrorMessage);
+        Assert.Equal(RiverTaskStatus.KilledOom, StoredStatusOf(kernel));
         Assert.Equal(RiverTaskStatus.Killed, StoredStatusOf(plain));
         Assert.Equal(0, Assert.Single(_state.Nodes()).CoresInUse);
     }
