@@ -1,6 +1,6 @@
 namespace KohakuRiver.Daemon.Configuration;
 
-/// <summary>Every setting of the daemon, with the embedded defaults (REFERENCE.md's where it has one).</summary>
+/// <summary>Every setting of the daemon, with the embedded defaults (the original KohakuRiver's where it has one).</summary>
 public sealed class DaemonSettings
 {
     public int HostPort { get; set; } = 8000;
