@@ -136,6 +136,3 @@ public static class DaemonCommand
         return 0;
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class DaemonJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -2,18 +2,6 @@ using System.Net;
 
 namespace KohakuRiver.Core.Client;
 
-public enum RiverErrorKind
-{
-    /// <summary>The host could not be reached at all (refused, timed out, DNS).</summary>
-    Connection,
-    Unauthorized,
-    NotFound,
-    InvalidArgument,
-    Conflict,
-    Unavailable,
-    Server,
-}
-
 /// <summary>The one exception <see cref="RiverClient"/> throws: the status code (null when nothing answered) and the
 /// server's <c>detail</c>.</summary>
 public sealed class RiverApiException : Exception

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
@@ -276,30 +275,5 @@ public sealed partial class RiverClient : IDisposable
     public void Dispose()
     {
         if (_ownsHttp) _http.Dispose();
-    }
-}
-
-public enum TaskOutputStream
-{
-    Stdout,
-    Stderr,
-}
-
-/// <summary>An open task output body; dispose it to release the connection.</summary>
-public sealed class TaskOutput(HttpResponseMessage response, Stream content, long? nextOffset) : IAsyncDisposable, IDisposable
-{
-    public Stream Content { get; } = content;
-    public long? NextOffset { get; } = nextOffset;
-
-    public async ValueTask DisposeAsync()
-    {
-        await Content.DisposeAsync().ConfigureAwait(false);
-        response.Dispose();
-    }
-
-    public void Dispose()
-    {
-        Content.Dispose();
-        response.Dispose();
     }
 }

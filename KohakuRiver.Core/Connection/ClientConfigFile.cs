@@ -1,19 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace KohakuRiver.Core.Connection;
-
-/// <summary>The per-user client settings: <c>{"host": "...", "token": "..."}</c>.</summary>
-public sealed class ClientConfig
-{
-    public string? Host { get; set; }
-    public string? Token { get; set; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ClientConfig))]
-internal sealed partial class ClientConfigJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// The file <c>Connect-RiverCluster -Save</c> writes so that scheduled jobs and new sessions find the cluster with no

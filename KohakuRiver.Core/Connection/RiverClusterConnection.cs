@@ -1,18 +1,5 @@
 namespace KohakuRiver.Core.Connection;
 
-/// <summary>Where the connection in use came from, in the order they are tried.</summary>
-public enum RiverConnectionSource
-{
-    /// <summary>The command's own <c>-Cluster</c> parameter (or <c>Connect-RiverCluster</c>'s <c>-Uri</c>).</summary>
-    Parameter,
-    /// <summary><c>Connect-RiverCluster</c> earlier in this session.</summary>
-    Session,
-    /// <summary><c>$env:KOHAKURIVER_HOST</c> / <c>$env:KOHAKURIVER_TOKEN</c>.</summary>
-    Environment,
-    /// <summary>The per-user config file written by <c>Connect-RiverCluster -Save</c>.</summary>
-    ConfigFile,
-}
-
 /// <summary>
 /// A cluster to talk to: the host's address and the API token. The token is kept out of the properties (so it is not
 /// printed by Format-List or written by Export-Csv); <see cref="TokenHint"/> shows enough to tell tokens apart.

@@ -2,6 +2,3 @@ namespace KohakuRiver.Core.Connection;
 
 /// <summary>No cluster could be found from the parameter, the session, the environment or the config file.</summary>
 public sealed class RiverNotConnectedException(string message) : Exception(message);
-
-/// <summary>The per-user client config file exists but cannot be read.</summary>
-public sealed class ClientConfigException(string message, Exception? inner = null) : Exception(message, inner);

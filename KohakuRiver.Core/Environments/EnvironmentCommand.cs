@@ -4,44 +4,6 @@ using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Core.Environments;
 
-/// <summary>
-/// What <c>Invoke-RiverEnvironmentCommand</c> returns: the command's exit code and its whole stdout and stderr, and
-/// which environment and command they came from. <see cref="Environment"/> lets it pipe on to Publish-RiverEnvironment.
-/// </summary>
-public sealed class EnvironmentCommandResult
-{
-    public string Environment { get; init; } = "";
-
-    /// <summary>The command as given: the shell command line, or the arguments joined by spaces.</summary>
-    public string CommandLine { get; init; } = "";
-
-    public int ExitCode { get; init; }
-
-    public string Stdout { get; init; } = "";
-
-    public string Stderr { get; init; } = "";
-
-    public bool Succeeded => ExitCode == 0;
-
-    public override string ToString() => $"{Environment}: exit {ExitCode}";
-}
-
-/// <summary>The command ran and exited with a code other than 0; the result (with its output) is in <see cref="Result"/>.</summary>
-public sealed class EnvironmentCommandFailedException(EnvironmentCommandResult result)
-    : Exception($"'{Shorten(result.CommandLine)}' in environment '{result.Environment}' exited with {result.ExitCode}" +
-                (string.IsNullOrWhiteSpace(result.Stderr) ? "" : ": " + LastLine(result.Stderr)))
-{
-    public EnvironmentCommandResult Result { get; } = result;
-
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
-
-    private static string LastLine(string text)
-    {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "" : Shorten(lines[^1]);
-    }
-}
-
 /// <summary>One-shot commands in an environment's host container.</summary>
 public static class EnvironmentCommand
 {

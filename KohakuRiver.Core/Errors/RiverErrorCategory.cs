@@ -21,18 +21,3 @@ public enum RiverErrorCategory
     FromStdErr,
     PermissionDenied,
 }
-
-/// <summary>What a failure is about, so that "not found" can say what was not found.</summary>
-public enum RiverObjectKind
-{
-    Task,
-    Node,
-    Batch,
-    Environment,
-    Cluster,
-    Vps,
-}
-
-/// <summary>How a failure should be reported: PowerShell's ErrorId, category, message, a hint, and whether it
-/// should stop the command (no later item can succeed: no connection, a rejected token).</summary>
-public sealed record RiverErrorInfo(string ErrorId, RiverErrorCategory Category, string Message, string? RecommendedAction, bool StopsCommand);

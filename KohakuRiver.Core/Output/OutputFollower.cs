@@ -3,36 +3,6 @@ using KohakuRiver.Core.Client;
 
 namespace KohakuRiver.Core.Output;
 
-/// <summary>Which of a task's streams to read.</summary>
-public enum TaskOutputSelection
-{
-    /// <summary>Both: stdout for the output stream, stderr kept apart.</summary>
-    All,
-    StandardOutput,
-    StandardError,
-}
-
-/// <summary>One line of a task's output.</summary>
-public sealed record OutputLine(long TaskId, TaskOutputStream Stream, string Text)
-{
-    public override string ToString() => Text;
-}
-
-public sealed class OutputFollowOptions
-{
-    public TaskOutputSelection Streams { get; init; } = TaskOutputSelection.All;
-
-    /// <summary>Start with the last this-many lines of each stream; null starts at the beginning.</summary>
-    public int? Tail { get; init; }
-
-    /// <summary>Keep reading as the task writes, until it is final.</summary>
-    public bool Follow { get; init; }
-
-    /// <summary>How long to wait for news between reads when nothing new came (the wait ends early when the task
-    /// finishes, through the host's long-poll).</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
-}
-
 /// <summary>
 /// Reads a task's output as lines. Without <see cref="OutputFollowOptions.Follow"/>: what is there now (or its
 /// tail). With it: then continues from the byte offset the host reported (<c>X-Next-Offset</c>), alternating a short

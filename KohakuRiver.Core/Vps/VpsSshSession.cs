@@ -5,32 +5,6 @@ using KohakuRiver.Core.Ssh;
 
 namespace KohakuRiver.Core.Vps;
 
-/// <summary>One run of the system ssh against a VPS.</summary>
-public sealed class VpsSshSessionOptions
-{
-    /// <summary>The ssh program (<see cref="SshCommandLine.FindSsh"/>).</summary>
-    public required string SshPath { get; init; }
-    public required SshProxyAddress Proxy { get; init; }
-    public required long TaskId { get; init; }
-    public required string Token { get; init; }
-    public string User { get; init; } = "root";
-    public string? IdentityFile { get; init; }
-    public required string KnownHostsFile { get; init; }
-    public IReadOnlyList<string> SshArguments { get; init; } = [];
-    public string? RemoteCommand { get; init; }
-}
-
-/// <summary>How ssh ended: its exit code, the arguments it got, and why the tunnel failed if it did (ssh itself only
-/// says "Connection closed"; the proxy's reason is here).</summary>
-public sealed record VpsSshSessionResult(int ExitCode, IReadOnlyList<string> Arguments, Exception? TunnelError)
-{
-    /// <summary>ssh's own failure code (as opposed to the remote command's).</summary>
-    public const int SshFailure = 255;
-
-    /// <summary>The tunnel's failure when it is why ssh failed.</summary>
-    public Exception? Failure => ExitCode == SshFailure ? TunnelError : null;
-}
-
 /// <summary>
 /// Runs the system ssh through a <see cref="SshLoopbackForwarder"/> that lives exactly as long as ssh does. With no
 /// output callback ssh inherits the console (an interactive login: its own terminal handling, Ctrl+C goes to the

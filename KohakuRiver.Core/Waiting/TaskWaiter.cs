@@ -1,60 +1,8 @@
 using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Waiting;
-
-public sealed class TaskWaitOptions
-{
-    /// <summary>Stop at the first finished task instead of waiting for all.</summary>
-    public bool Any { get; init; }
-
-    /// <summary>How long to wait in all; null waits for ever. Zero looks once.</summary>
-    public TimeSpan? Timeout { get; init; }
-
-    /// <summary>The longest single long-poll (the host allows 300 s).</summary>
-    public TimeSpan MaxPollWindow { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>
-    /// The least time between the starts of two long-polls. Each poll returns as soon as one more task finishes
-    /// (that is what keeps the progress bar honest); when tasks finish in a stream, this spaces the polls out so
-    /// that a 10,000-task wait costs a poll a second rather than one per task.
-    /// </summary>
-    public TimeSpan MinPollInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    public TimeProvider Time { get; init; } = TimeProvider.System;
-
-    /// <summary>Wait-Job's <c>-Timeout</c> in seconds: -1 for ever, 0 or more a limit.</summary>
-    public static TimeSpan? TimeoutFromSeconds(int seconds) => seconds switch
-    {
-        -1 => null,
-        < -1 => throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "the timeout is -1 (for ever) or a number of seconds, 0 or more"),
-        _ => TimeSpan.FromSeconds(seconds),
-    };
-}
-
-/// <summary>"k of n finished", for a progress bar.</summary>
-public readonly record struct WaitProgress(int Finished, int Total)
-{
-    public int PercentComplete => Total == 0 ? 100 : (int)(100L * Finished / Total);
-    public override string ToString() => $"{Finished} of {Total} finished";
-}
-
-public sealed class TaskWaitResult
-{
-    /// <summary>All tasks finished (or, with Any, at least one did) before the timeout.</summary>
-    public required bool Satisfied { get; init; }
-    /// <summary>What Wait-Job would write: every task when all finished, the first finished one (in input order)
-    /// with Any, and nothing on a timeout.</summary>
-    public required IReadOnlyList<RiverTask> Output { get; init; }
-    /// <summary>The tasks seen final, in input order, whatever the outcome.</summary>
-    public required IReadOnlyList<RiverTask> Finished { get; init; }
-    /// <summary>Ids still not final when the wait ended.</summary>
-    public required IReadOnlyList<long> Unfinished { get; init; }
-    /// <summary>Ids the host does not know.</summary>
-    public required IReadOnlyList<long> Missing { get; init; }
-}
 
 /// <summary>
 /// The Wait-Job contract over the host's long-poll: loops <c>POST /api/tasks/wait</c> (each call capped at

@@ -4,9 +4,6 @@ using System.Text.Json;
 
 namespace KohakuRiver.Daemon.Configuration;
 
-/// <summary>A setting could not be used; the message names the setting, where it came from, and what was wrong.</summary>
-public sealed class SettingsException(string message) : Exception(message);
-
 /// <summary>
 /// Reads settings from, in rising priority: a JSON config file (snake_case keys), environment variables
 /// <c>KOHAKURIVER_&lt;SETTING&gt;</c>, and command-line <c>--setting value</c>. Unknown keys and bad values stop start-up.

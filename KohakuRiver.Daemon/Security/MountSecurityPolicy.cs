@@ -4,12 +4,6 @@ using KohakuRiver.Daemon.Runner.Execution;
 
 namespace KohakuRiver.Daemon.Security;
 
-/// <summary>The outcome of checking one requested mount: the mount to make (its host path resolved) or why not.</summary>
-public sealed record MountCheck(MountSpec? Mount, string? Error)
-{
-    public bool Allowed => Error is null;
-}
-
 /// <summary>
 /// Which host paths a task or VPS may mount. The host path is resolved to its real path (every link followed) and
 /// must then lie inside an allowed root: the shared dir, the local-temp dir, or a root the operator lists in

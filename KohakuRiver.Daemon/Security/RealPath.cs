@@ -2,11 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace KohakuRiver.Daemon.Security;
 
-/// <summary>What <see cref="RealPath.Resolve"/> found.</summary>
-public enum RealPathOutcome { Resolved, Missing, Failed }
-
-public readonly record struct RealPathResult(RealPathOutcome Outcome, string? Path, string? Error);
-
 /// <summary>
 /// A host path as the kernel sees it: every symbolic link followed (including the magic links under /proc, so
 /// <c>/proc/self/root</c> is <c>/</c>), <c>.</c> and <c>..</c> resolved, through libc's realpath(3). Comparing path text

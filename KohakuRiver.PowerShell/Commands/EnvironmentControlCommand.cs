@@ -43,25 +43,3 @@ public abstract class EnvironmentControlCommand : RiverClientCmdlet
         }
     }
 }
-
-/// <summary>Starts environments' host containers (a stopped one keeps what was installed in it).</summary>
-[Cmdlet(VerbsLifecycle.Start, "RiverEnvironment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(RiverEnvironment))]
-public sealed class StartRiverEnvironmentCommand : EnvironmentControlCommand
-{
-    protected override string Action => "Start the host container";
-
-    protected override Task<MessageResponse> ApplyAsync(RiverClient client, string environment, CancellationToken ct) =>
-        client.StartEnvironmentAsync(environment, ct);
-}
-
-/// <summary>Stops environments' host containers; published versions are not affected.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "RiverEnvironment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(RiverEnvironment))]
-public sealed class StopRiverEnvironmentCommand : EnvironmentControlCommand
-{
-    protected override string Action => "Stop the host container";
-
-    protected override Task<MessageResponse> ApplyAsync(RiverClient client, string environment, CancellationToken ct) =>
-        client.StopEnvironmentAsync(environment, ct);
-}

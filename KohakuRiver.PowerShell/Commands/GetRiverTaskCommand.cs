@@ -2,7 +2,6 @@ using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Listing;
 using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Wire;
 using KohakuRiver.PowerShell.Completion;
 using KohakuRiver.PowerShell.Hosting;
 

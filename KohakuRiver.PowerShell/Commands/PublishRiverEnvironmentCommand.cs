@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Errors;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.PowerShell.Completion;

@@ -81,6 +81,3 @@ public sealed class ReceiveRiverTaskOutputCommand : RiverClientCmdlet
             ErrorCategory.FromStdErr, line.TaskId));
     }
 }
-
-/// <summary>One line a task wrote to stderr, carried on PowerShell's error stream.</summary>
-public sealed class TaskStandardErrorException(string line) : Exception(line);

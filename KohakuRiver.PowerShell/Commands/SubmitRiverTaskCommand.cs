@@ -1,11 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Errors;
 using KohakuRiver.Core.Pipeline;
 using KohakuRiver.Core.Sweeps;
 using KohakuRiver.Core.Waiting;
-using KohakuRiver.Core.Wire;
 using KohakuRiver.PowerShell.Completion;
 using KohakuRiver.PowerShell.Hosting;
 

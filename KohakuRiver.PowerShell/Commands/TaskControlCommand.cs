@@ -40,33 +40,3 @@ public abstract class TaskControlCommand : RiverClientCmdlet
         }
     }
 }
-
-/// <summary>Kills tasks (pending ones never start).</summary>
-[Cmdlet(VerbsLifecycle.Stop, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(Core.Tasks.RiverTask))]
-public sealed class StopRiverTaskCommand : TaskControlCommand
-{
-    protected override string Action => "Stop (kill)";
-
-    protected override Task<MessageResponse> ApplyAsync(RiverClient client, long taskId, CancellationToken ct) => client.KillAsync(taskId, ct);
-}
-
-/// <summary>Pauses running tasks (their containers are frozen, their resources kept).</summary>
-[Cmdlet(VerbsLifecycle.Suspend, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(Core.Tasks.RiverTask))]
-public sealed class SuspendRiverTaskCommand : TaskControlCommand
-{
-    protected override string Action => "Suspend (pause)";
-
-    protected override Task<MessageResponse> ApplyAsync(RiverClient client, long taskId, CancellationToken ct) => client.PauseAsync(taskId, ct);
-}
-
-/// <summary>Resumes paused tasks.</summary>
-[Cmdlet(VerbsLifecycle.Resume, "RiverTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(Core.Tasks.RiverTask))]
-public sealed class ResumeRiverTaskCommand : TaskControlCommand
-{
-    protected override string Action => "Resume";
-
-    protected override Task<MessageResponse> ApplyAsync(RiverClient client, long taskId, CancellationToken ct) => client.ResumeAsync(taskId, ct);
-}

@@ -43,28 +43,3 @@ public abstract class VpsControlCommand : RiverClientCmdlet
         }
     }
 }
-
-/// <summary>Stops VPSs: their containers are removed and their resources freed (what was not saved elsewhere is lost).</summary>
-[Cmdlet(VerbsLifecycle.Stop, "RiverVps", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(RiverVps))]
-public sealed class StopRiverVpsCommand : VpsControlCommand
-{
-    protected override string Action => "Stop (remove its container)";
-
-    protected override async Task<string> ApplyAsync(RiverClient client, long taskId, CancellationToken ct) =>
-        (await client.StopVpsAsync(taskId, ct).ConfigureAwait(false)).Message;
-}
-
-/// <summary>Restarts VPSs' containers on their nodes, with the same key; the SSH port may change (the proxy follows).</summary>
-[Cmdlet(VerbsLifecycle.Restart, "RiverVps", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(RiverVps))]
-public sealed class RestartRiverVpsCommand : VpsControlCommand
-{
-    protected override string Action => "Restart its container";
-
-    protected override async Task<string> ApplyAsync(RiverClient client, long taskId, CancellationToken ct)
-    {
-        var answer = await client.RestartVpsAsync(taskId, ct).ConfigureAwait(false);
-        return answer.SshPort is { } port ? $"{answer.Message}; sshd on port {port}" : answer.Message;
-    }
-}

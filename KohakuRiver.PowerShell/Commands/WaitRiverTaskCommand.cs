@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using KohakuRiver.Core.Waiting;
-using KohakuRiver.Core.Wire;
 using KohakuRiver.PowerShell.Completion;
 using KohakuRiver.PowerShell.Hosting;
 

@@ -1,11 +1,9 @@
-using static KohakuRiver.Bench.Shared.BenchTools;
 using KohakuRiver.Bench.Shared;
 using System.Collections;
 using System.Collections.Specialized;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using KohakuRiver.Core.Client;

@@ -1,12 +1,10 @@
 using static KohakuRiver.Bench.Shared.BenchTools;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Engine.Docker;
 using RawDockerClient = Docker.DotNet.DockerClient;
 

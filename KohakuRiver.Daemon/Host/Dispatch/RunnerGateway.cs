@@ -1,16 +1,9 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 
 namespace KohakuRiver.Daemon.Host.Dispatch;
-
-/// <summary>A runner refused or could not be reached; StatusCode is null when nothing answered.</summary>
-public sealed class RunnerCallException(int? statusCode, string message) : Exception(message)
-{
-    public int? StatusCode { get; } = statusCode;
-}
 
 /// <summary>The host's calls to runners, authenticated with the cluster token.</summary>
 public sealed class RunnerGateway : IDisposable

@@ -1,4 +1,3 @@
-using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Daemon.Host.Records;

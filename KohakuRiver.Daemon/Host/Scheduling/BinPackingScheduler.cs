@@ -1,30 +1,4 @@
-using KohakuRiver.Daemon.Host.Records;
-
 namespace KohakuRiver.Daemon.Host.Scheduling;
-
-/// <summary>What a task asks for, as the scheduler sees it.</summary>
-public sealed record ResourceRequest(int Cores, long MemoryBytes, string? TargetNode, int? NumaNode, IReadOnlyList<int>? GpuIds)
-{
-    public static ResourceRequest Of(TaskRecord t) =>
-        new(t.RequiredCores, t.RequiredMemoryBytes ?? 0, t.TargetHostname, t.TargetNumaNodeId, t.RequiredGpus);
-}
-
-/// <summary>A node's capacity and what is reserved on it right now.</summary>
-public sealed record NodeCapacity(
-    string Name,
-    bool Online,
-    int TotalCores,
-    long TotalMemoryBytes,
-    int ReservedCores,
-    long ReservedMemoryBytes,
-    IReadOnlyDictionary<int, int> NumaCores,
-    IReadOnlyDictionary<int, int> ReservedNumaCores,
-    IReadOnlySet<int> Gpus,
-    IReadOnlySet<int> ReservedGpus)
-{
-    public int FreeCores => TotalCores - ReservedCores;
-    public long FreeMemoryBytes => TotalMemoryBytes - ReservedMemoryBytes;
-}
 
 /// <summary>
 /// Placement split as Nomad does it: feasibility (could this node ever run the request?) and fit (can it now?),

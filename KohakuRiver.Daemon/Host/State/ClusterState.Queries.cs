@@ -1,4 +1,3 @@
-using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host.Records;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Scheduling;

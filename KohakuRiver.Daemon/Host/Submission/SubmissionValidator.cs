@@ -9,10 +9,6 @@ using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Host.Submission;
 
-/// <summary>What a task or VPS asks of its container once checked: cores raised to the minimum, the pids limit
-/// filled in, mounts allowed. Memory stays null when none was asked for (the default depends on the nodes).</summary>
-public sealed record ContainerRequest(int Cores, long? MemoryBytes, int PidsLimit, List<string> Mounts);
-
 /// <summary>
 /// The checks every submission gets before anything is stored: sizes against <see cref="RequestLimits"/>, no NUL or
 /// other control characters where they would be cut or misread later, valid names, image references and mounts,

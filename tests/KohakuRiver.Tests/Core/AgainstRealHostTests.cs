@@ -8,7 +8,6 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Output;
 using KohakuRiver.Core.Sweeps;
 using KohakuRiver.Core.Waiting;
-using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 

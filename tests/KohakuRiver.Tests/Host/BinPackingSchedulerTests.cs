@@ -1,4 +1,3 @@
-using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Scheduling;
 using Xunit;

@@ -4,7 +4,6 @@ using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
-using KohakuRiver.Daemon.Web;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 

@@ -1,7 +1,6 @@
 using KohakuRiver.Core.Errors;
 using Xunit;
 
-using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Tests.PowerShell;
 

@@ -1,5 +1,4 @@
 using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 

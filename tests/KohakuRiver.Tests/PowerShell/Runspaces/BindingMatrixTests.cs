@@ -3,7 +3,6 @@ using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Vps;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

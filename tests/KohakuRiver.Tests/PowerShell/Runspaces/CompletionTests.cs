@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 

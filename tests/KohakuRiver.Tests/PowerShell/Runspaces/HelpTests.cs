@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Xunit;
 
-using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;
 

@@ -2,7 +2,6 @@ using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
-using KohakuRiver.Tests.Core;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Wire;
 using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 using Xunit;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>POST /api/vps/create (reference shape).</summary>
@@ -23,32 +21,4 @@ public sealed class VpsCreateRequest
     public List<string>? AdditionalMounts { get; set; }
     /// <summary>How long the call waits for the VPS to be running before it answers (default 60 s, at most 300).</summary>
     public double? WaitSeconds { get; set; }
-}
-
-public sealed class AssignedNode
-{
-    public string Hostname { get; set; } = "";
-    public string Url { get; set; } = "";
-}
-
-public sealed class VpsCreateResponse
-{
-    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
-    public long TaskId { get; set; }
-    public Models.RiverTaskStatus Status { get; set; }
-    public int? SshPort { get; set; }
-    public AssignedNode? AssignedNode { get; set; }
-    /// <summary>Only with ssh_key_mode generate, only in this answer: the host does not keep it.</summary>
-    public string? SshPrivateKey { get; set; }
-    public string? SshPublicKey { get; set; }
-    public string Message { get; set; } = "";
-    /// <summary>Set on a 422 (the VPS was made but failed to come up): the error's text, as in every error body.</summary>
-    public string? Detail { get; set; }
-}
-
-/// <summary>A runner's answer to a VPS restart: where sshd now listens.</summary>
-public sealed class VpsRestartResponse
-{
-    public string Message { get; set; } = "";
-    public int? SshPort { get; set; }
 }

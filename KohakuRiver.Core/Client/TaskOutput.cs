@@ -1,0 +1,32 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Tasks;
+using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+
+namespace KohakuRiver.Core.Client;
+
+/// <summary>An open task output body; dispose it to release the connection.</summary>
+public sealed class TaskOutput(HttpResponseMessage response, Stream content, long? nextOffset) : IAsyncDisposable, IDisposable
+{
+    public Stream Content { get; } = content;
+    public long? NextOffset { get; } = nextOffset;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync().ConfigureAwait(false);
+        response.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Content.Dispose();
+        response.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+using KohakuRiver.Core.Client;
+using KohakuRiver.Core.Models;
+using KohakuRiver.Core.Parsing;
+using KohakuRiver.Core.Tasks;
+using KohakuRiver.Core.Wire;
+using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+
+namespace KohakuRiver.Core.Sweeps;
+
+/// <summary>What one submission produced: the batch and its tasks, in the order they were specified.</summary>
+public sealed record SubmittedBatch(long? BatchId, IReadOnlyList<RiverTask> Tasks);

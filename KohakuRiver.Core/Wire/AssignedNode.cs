@@ -1,0 +1,7 @@
+namespace KohakuRiver.Core.Wire;
+
+public sealed class AssignedNode
+{
+    public string Hostname { get; set; } = "";
+    public string Url { get; set; } = "";
+}

@@ -1,0 +1,9 @@
+using KohakuRiver.Core.Models;
+
+namespace KohakuRiver.Core.Wire;
+
+/// <summary>POST /api/batches: many task specifications accepted together as one batch, all or nothing.</summary>
+public sealed class BatchSubmitRequest
+{
+    public List<SubmitRequest> Tasks { get; set; } = [];
+}

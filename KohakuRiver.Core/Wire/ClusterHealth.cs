@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace KohakuRiver.Core.Wire;
+
+/// <summary>GET /api/health: the cluster in one object. JSON names follow the reference (camelCase there).</summary>
+public sealed class ClusterHealth
+{
+    [JsonPropertyName("totalNodes")] public int TotalNodes { get; set; }
+    [JsonPropertyName("onlineNodes")] public int OnlineNodes { get; set; }
+    [JsonPropertyName("offlineNodes")] public int OfflineNodes { get; set; }
+    [JsonPropertyName("totalCores")] public int TotalCores { get; set; }
+    [JsonPropertyName("coresInUse")] public int CoresInUse { get; set; }
+    [JsonPropertyName("totalMemBytes")] public long TotalMemBytes { get; set; }
+    [JsonPropertyName("usedMemBytes")] public long UsedMemBytes { get; set; }
+    [JsonPropertyName("reservedMemBytes")] public long ReservedMemBytes { get; set; }
+    [JsonPropertyName("avgCpuPercent")] public double? AvgCpuPercent { get; set; }
+    [JsonPropertyName("avgMemPercent")] public double? AvgMemPercent { get; set; }
+    [JsonPropertyName("maxAvgCpuTemp")] public double? MaxAvgCpuTemp { get; set; }
+    [JsonPropertyName("pendingTasks")] public int PendingTasks { get; set; }
+    [JsonPropertyName("runningTasks")] public int RunningTasks { get; set; }
+    [JsonPropertyName("lastUpdated")] public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>Where the host's SSH proxy listens (same host name as the API).</summary>
+    [JsonPropertyName("sshProxyPort")] public int? SshProxyPort { get; set; }
+}

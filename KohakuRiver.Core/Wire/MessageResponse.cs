@@ -1,0 +1,8 @@
+using KohakuRiver.Core.Models;
+
+namespace KohakuRiver.Core.Wire;
+
+public sealed class MessageResponse
+{
+    public string Message { get; set; } = "";
+}

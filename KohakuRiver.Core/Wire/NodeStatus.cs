@@ -1,0 +1,7 @@
+namespace KohakuRiver.Core.Wire;
+
+public enum NodeStatus
+{
+    Online,
+    Offline,
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+
+namespace KohakuRiver.Core.Wire;
+
+/// <summary>A node as GET /api/nodes reports it.</summary>
+public sealed class RiverNode
+{
+    [JsonPropertyName("hostname")]
+    public string NodeName { get; set; } = "";
+    public string Url { get; set; } = "";
+    public NodeStatus Status { get; set; }
+    public int TotalCores { get; set; }
+    public int CoresInUse { get; set; }
+    public int AvailableCores { get; set; }
+    [JsonPropertyName("total_ram_bytes")]
+    public long TotalMemoryBytes { get; set; }
+    public long MemoryReservedBytes { get; set; }
+    public long AvailableMemoryBytes { get; set; }
+    public int RunningTaskCount { get; set; }
+    public DateTimeOffset? LastHeartbeat { get; set; }
+    public Dictionary<string, NumaNodeInfo>? NumaTopology { get; set; }
+    public List<GpuInfo>? GpuInfo { get; set; }
+    public double? CpuPercent { get; set; }
+    public double? MemoryPercent { get; set; }
+    public long? MemoryUsedBytes { get; set; }
+    public long? MemoryTotalBytes { get; set; }
+    public double? CurrentAvgTemp { get; set; }
+    public double? CurrentMaxTemp { get; set; }
+    public string? RunnerVersion { get; set; }
+
+    public override string ToString() => $"{NodeName} ({Status})";
+}

@@ -1,0 +1,7 @@
+using System.Net;
+using System.Text.Json;
+
+namespace KohakuRiver.Daemon.Configuration;
+
+/// <summary>A setting could not be used; the message names the setting, where it came from, and what was wrong.</summary>
+public sealed class SettingsException(string message) : Exception(message);
