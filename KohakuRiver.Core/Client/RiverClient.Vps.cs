@@ -1,6 +1,5 @@
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Client;
 
@@ -12,7 +11,7 @@ public sealed partial class RiverClient
 
     /// <summary>All VPS tasks (newest first), or only the active ones.</summary>
     public async Task<List<RiverTask>> GetVpsAsync(bool activeOnly = false, CancellationToken ct = default) =>
-        (await SendAsync(HttpMethod.Get, activeOnly ? "api/vps/status" : "api/vps", null, null, RiverJsonContext.Default.ListRiverTask, ct)
+        (await SendAsync(HttpMethod.Get, activeOnly ? "api/vps/status" : "api/vps", null, null, RiverJsonContext.Default.ListTaskDto, ct)
             .ConfigureAwait(false)).ToRiverTasks();
 
     public Task<MessageResponse> StopVpsAsync(long taskId, CancellationToken ct = default) =>

@@ -8,7 +8,6 @@ using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Client;
 
@@ -54,10 +53,10 @@ public sealed partial class RiverClient : IDisposable
         SendAsync(HttpMethod.Post, "api/batches", request, RiverJsonContext.Default.BatchSubmitRequest, RiverJsonContext.Default.SubmitResponse, ct);
 
     public async Task<RiverTask> GetTaskAsync(long taskId, CancellationToken ct = default) =>
-        (await SendAsync(HttpMethod.Get, $"api/status/{taskId}", null, null, RiverJsonContext.Default.RiverTask, ct).ConfigureAwait(false)).ToRiverTask();
+        (await SendAsync(HttpMethod.Get, $"api/status/{taskId}", null, null, RiverJsonContext.Default.TaskDto, ct).ConfigureAwait(false)).ToRiverTask();
 
     public async Task<List<RiverTask>> ListTasksAsync(TaskQuery? query = null, CancellationToken ct = default) =>
-        (await SendAsync(HttpMethod.Get, "api/tasks" + ToQueryString(query ?? new TaskQuery()), null, null, RiverJsonContext.Default.ListRiverTask, ct)
+        (await SendAsync(HttpMethod.Get, "api/tasks" + ToQueryString(query ?? new TaskQuery()), null, null, RiverJsonContext.Default.ListTaskDto, ct)
             .ConfigureAwait(false)).ToRiverTasks();
 
     /// <summary>Every task matching the query, fetched page by page as the caller consumes them.</summary>
@@ -87,7 +86,7 @@ public sealed partial class RiverClient : IDisposable
     public async Task<RiverTask> WaitTaskAsync(long taskId, TimeSpan timeout, CancellationToken ct = default)
     {
         var seconds = Math.Clamp(timeout.TotalSeconds, 0, 300).ToString("0.###", CultureInfo.InvariantCulture);
-        return (await SendAsync(HttpMethod.Get, $"api/tasks/{taskId}/wait?timeout={seconds}", null, null, RiverJsonContext.Default.RiverTask, ct)
+        return (await SendAsync(HttpMethod.Get, $"api/tasks/{taskId}/wait?timeout={seconds}", null, null, RiverJsonContext.Default.TaskDto, ct)
             .ConfigureAwait(false)).ToRiverTask();
     }
 
@@ -98,7 +97,7 @@ public sealed partial class RiverClient : IDisposable
     public async Task<List<RiverTask>> WaitTasksAsync(IReadOnlyCollection<long> taskIds, bool any, TimeSpan timeout, CancellationToken ct = default) =>
         (await SendAsync(HttpMethod.Post, "api/tasks/wait",
             new WaitRequest { TaskIds = [.. taskIds], Any = any, TimeoutSeconds = Math.Clamp(timeout.TotalSeconds, 0, 300) },
-            RiverJsonContext.Default.WaitRequest, RiverJsonContext.Default.ListRiverTask, ct).ConfigureAwait(false)).ToRiverTasks();
+            RiverJsonContext.Default.WaitRequest, RiverJsonContext.Default.ListTaskDto, ct).ConfigureAwait(false)).ToRiverTasks();
 
     public Task<MessageResponse> KillAsync(long taskId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/kill/{taskId}", null, null, RiverJsonContext.Default.MessageResponse, ct);

@@ -8,7 +8,6 @@ using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Client;
 

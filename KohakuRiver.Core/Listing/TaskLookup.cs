@@ -1,7 +1,6 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Listing;
 

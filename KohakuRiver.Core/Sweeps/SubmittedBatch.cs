@@ -3,7 +3,6 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Sweeps;
 

@@ -3,7 +3,7 @@ using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Core.Sweeps;
 

@@ -1,12 +1,12 @@
 using KohakuRiver.Core.Models;
-using WireTask = KohakuRiver.Core.Wire.RiverTask;
+using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Core.Tasks;
 
 /// <summary>Turns the host's task document into what the cmdlets show. The one place the two shapes meet.</summary>
 public static class TaskWireMapping
 {
-    public static RiverTask ToRiverTask(this WireTask wire)
+    public static RiverTask ToRiverTask(this TaskDto wire)
     {
         ArgumentNullException.ThrowIfNull(wire);
         return new RiverTask
@@ -45,5 +45,5 @@ public static class TaskWireMapping
         };
     }
 
-    public static List<RiverTask> ToRiverTasks(this IEnumerable<WireTask> wire) => wire.Select(ToRiverTask).ToList();
+    public static List<RiverTask> ToRiverTasks(this IEnumerable<TaskDto> wire) => wire.Select(ToRiverTask).ToList();
 }

@@ -1,6 +1,6 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Core.Vps;
 

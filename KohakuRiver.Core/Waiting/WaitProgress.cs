@@ -1,6 +1,5 @@
 using KohakuRiver.Core.Tasks;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
 
 namespace KohakuRiver.Core.Waiting;
 

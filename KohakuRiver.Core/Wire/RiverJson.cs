@@ -10,8 +10,8 @@ namespace KohakuRiver.Core.Wire;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString,
     Converters = [typeof(RiverTaskStatusConverter), typeof(NodeStatusConverter)])]
-[JsonSerializable(typeof(RiverTask))]
-[JsonSerializable(typeof(List<RiverTask>))]
+[JsonSerializable(typeof(TaskDto))]
+[JsonSerializable(typeof(List<TaskDto>))]
 [JsonSerializable(typeof(SubmitRequest))]
 [JsonSerializable(typeof(BatchSubmitRequest))]
 [JsonSerializable(typeof(SubmitResponse))]

@@ -40,7 +40,7 @@ public static class TaskEndpoints
         }).WithMetadata(new RequestSizeLimitAttribute(RequestLimits.MaxBatchBodyBytes));
 
         api.MapGet("/status/{id}", (string id, ClusterState state) =>
-            ApiPipeline.Json((state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found")).ToWire(), RiverJsonContext.Default.RiverTask));
+            ApiPipeline.Json((state.GetTask(ApiPipeline.ParseId(id)) ?? throw ApiException.NotFound($"task {id} not found")).ToWire(), RiverJsonContext.Default.TaskDto));
 
         api.MapGet("/tasks", (HttpRequest req, HostStore store) =>
         {
@@ -53,7 +53,7 @@ public static class TaskEndpoints
             long? batch = q.TryGetValue("batch_id", out var b) && !string.IsNullOrEmpty(b) ? ApiPipeline.ParseId(b!, "batch_id") : null;
             var limit = IntQuery(q, "limit", 100, 1, 1000);
             var offset = IntQuery(q, "offset", 0, 0, int.MaxValue);
-            return ApiPipeline.JsonArray(store.EnumerateTasks(status, node, batch, limit, offset).Select(t => t.ToWire()), RiverJsonContext.Default.RiverTask);
+            return ApiPipeline.JsonArray(store.EnumerateTasks(status, node, batch, limit, offset).Select(t => t.ToWire()), RiverJsonContext.Default.TaskDto);
         });
 
         api.MapGet("/tasks/{id}/wait", async (string id, HttpRequest req, ClusterState state) =>
@@ -61,7 +61,7 @@ public static class TaskEndpoints
             var taskId = ApiPipeline.ParseId(id);
             var timeout = TimeoutQuery(req);
             var tasks = await state.WaitAsync([taskId], any: false, timeout, req.HttpContext.RequestAborted);
-            return ApiPipeline.Json(tasks[0].ToWire(), RiverJsonContext.Default.RiverTask);
+            return ApiPipeline.Json(tasks[0].ToWire(), RiverJsonContext.Default.TaskDto);
         });
 
         api.MapPost("/tasks/wait", async (HttpRequest req, ClusterState state) =>
@@ -71,7 +71,7 @@ public static class TaskEndpoints
             if (body.TimeoutSeconds is < 0 or > 300 || double.IsNaN(body.TimeoutSeconds))
                 throw ApiException.BadRequest($"timeout_seconds must be between 0 and 300, got {body.TimeoutSeconds}");
             var tasks = await state.WaitAsync(body.TaskIds.Distinct().ToList(), body.Any, TimeSpan.FromSeconds(body.TimeoutSeconds), req.HttpContext.RequestAborted);
-            return ApiPipeline.Json(tasks.ToWire(), RiverJsonContext.Default.ListRiverTask);
+            return ApiPipeline.Json(tasks.ToWire(), RiverJsonContext.Default.ListTaskDto);
         });
 
         api.MapPost("/kill/{id}", (string id, ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILoggerFactory logs) =>

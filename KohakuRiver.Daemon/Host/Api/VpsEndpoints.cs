@@ -79,8 +79,8 @@ public static class VpsEndpoints
         });
 
         api.MapGet("", (HostStore store) =>
-            ApiPipeline.JsonArray(store.EnumerateTasks(null, null, null, 1000, 0, TaskKind.Vps).Select(t => t.ToWire()), RiverJsonContext.Default.RiverTask));
-        api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps().ToWire(), RiverJsonContext.Default.ListRiverTask));
+            ApiPipeline.JsonArray(store.EnumerateTasks(null, null, null, 1000, 0, TaskKind.Vps).Select(t => t.ToWire()), RiverJsonContext.Default.TaskDto));
+        api.MapGet("/status", (ClusterState state) => ApiPipeline.Json(state.ActiveVps().ToWire(), RiverJsonContext.Default.ListTaskDto));
 
         api.MapPost("/stop/{id}", (string id, ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILoggerFactory logs) =>
         {

@@ -23,8 +23,8 @@ public sealed class RunnerGateway : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ClusterToken);
     }
 
-    public Task ExecuteAsync(string runnerUrl, RiverTask task, CancellationToken ct) =>
-        PostAsync(runnerUrl, "api/execute", JsonContent.Create(task, RiverJsonContext.Default.RiverTask), ct);
+    public Task ExecuteAsync(string runnerUrl, TaskDto task, CancellationToken ct) =>
+        PostAsync(runnerUrl, "api/execute", JsonContent.Create(task, RiverJsonContext.Default.TaskDto), ct);
 
     public Task KillAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
         PostAsync(runnerUrl, "api/kill", Command(taskId, containerName), ct);

@@ -7,7 +7,7 @@ namespace KohakuRiver.Daemon.Host.Records;
 /// <summary>
 /// A task as the host keeps it: everything the wire task carries, with its kind and key mode as enums, plus what only
 /// the host needs (log paths, the image to run, the VPS's public key). <see cref="TaskWireMapping"/> is the one place
-/// that turns it into the wire <c>RiverTask</c> and back; the store and the API both go through it.
+/// that turns it into the wire <c>TaskDto</c> and back; the store and the API both go through it.
 /// </summary>
 public sealed class TaskRecord
 {

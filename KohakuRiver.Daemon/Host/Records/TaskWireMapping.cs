@@ -5,13 +5,13 @@ using KohakuRiver.Core.Wire;
 namespace KohakuRiver.Daemon.Host.Records;
 
 /// <summary>
-/// The one mapping between the host's <see cref="TaskRecord"/> and the wire <see cref="RiverTask"/> (what clients,
+/// The one mapping between the host's <see cref="TaskRecord"/> and the wire <see cref="TaskDto"/> (what clients,
 /// runners and the stored document see). Field for field, so the JSON the host sends is what it sent before records
 /// existed; only the kind and key mode change form (enum here, wire name there).
 /// </summary>
 public static class TaskWireMapping
 {
-    public static RiverTask ToWire(this TaskRecord r) => new()
+    public static TaskDto ToWire(this TaskRecord r) => new()
     {
         TaskId = r.TaskId,
         TaskType = r.Kind.ToWire(),
@@ -48,7 +48,7 @@ public static class TaskWireMapping
 
     /// <summary>Reads a task the host itself wrote (a stored document). A kind or key mode it does not know means the
     /// document is not the host's: that is an error, not a guess.</summary>
-    public static TaskRecord ToRecord(this RiverTask t)
+    public static TaskRecord ToRecord(this TaskDto t)
     {
         if (!TaskKindNames.TryParse(t.TaskType, out var kind))
             throw new InvalidDataException($"task {t.TaskId} has task_type '{t.TaskType}', which is neither {TaskKindNames.Command} nor {TaskKindNames.Vps}");
@@ -96,5 +96,5 @@ public static class TaskWireMapping
         };
     }
 
-    public static List<RiverTask> ToWire(this IEnumerable<TaskRecord> records) => records.Select(ToWire).ToList();
+    public static List<TaskDto> ToWire(this IEnumerable<TaskRecord> records) => records.Select(ToWire).ToList();
 }

@@ -198,7 +198,7 @@ public sealed class HostStore : IDisposable
             status.Value = t.Status.ToWire();
             node.Value = (object?)t.NodeName ?? DBNull.Value;
             if (kind is not null) kind.Value = t.Kind.ToWire();
-            doc.Value = JsonSerializer.Serialize(t.ToWire(), RiverJsonContext.Default.RiverTask);
+            doc.Value = JsonSerializer.Serialize(t.ToWire(), RiverJsonContext.Default.TaskDto);
             cmd.ExecuteNonQuery();
         }
     }
@@ -306,7 +306,7 @@ public sealed class HostStore : IDisposable
         cmd.CommandText = sql;
         bind(cmd.Parameters);
         using var r = cmd.ExecuteReader();
-        while (r.Read()) yield return JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.RiverTask)!.ToRecord();
+        while (r.Read()) yield return JsonSerializer.Deserialize(r.GetString(0), RiverJsonContext.Default.TaskDto)!.ToRecord();
     }
 
     private SqliteConnection OpenReader()

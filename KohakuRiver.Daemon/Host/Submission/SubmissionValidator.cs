@@ -59,7 +59,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     /// A task as the host hands it to a runner (POST /api/execute): the runner holds the same rules, so that a task it
     /// runs was checked where it runs, whatever sent it. Mounts are judged later, against this node's filesystem.
     /// </summary>
-    public static void CheckDispatched(RiverTask t)
+    public static void CheckDispatched(TaskDto t)
     {
         if (t.TaskId <= 0) throw Bad("", "task_id must be a positive task id");
         if (t.BatchId is <= 0) throw Bad("", "batch_id must be a positive id when given");

@@ -14,7 +14,7 @@ public static class RunnerEndpoints
 
         api.MapPost("/execute", async (HttpRequest req, TaskExecutor executor) =>
         {
-            var task = await req.ReadJsonAsync(RiverJsonContext.Default.RiverTask);
+            var task = await req.ReadJsonAsync(RiverJsonContext.Default.TaskDto);
             SubmissionValidator.CheckDispatched(task);
             executor.Accept(task);
             return ApiPipeline.Json(new MessageResponse { Message = $"task {task.TaskId} accepted" }, RiverJsonContext.Default.MessageResponse, 202);

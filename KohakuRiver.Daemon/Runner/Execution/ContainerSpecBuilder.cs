@@ -11,7 +11,7 @@ public static class ContainerSpecBuilder
     /// <param name="mounts">The task's own mounts, checked and with their host paths resolved
     /// (<see cref="Security.MountSecurityPolicy"/>): they go in as typed bind mounts, so a source that vanished in
     /// between is an engine error, never a folder the engine creates.</param>
-    public static ContainerSpec Build(RiverTask task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa,
+    public static ContainerSpec Build(TaskDto task, DaemonSettings settings, string nodeName, IReadOnlyDictionary<string, NumaNodeInfo>? numa,
         IReadOnlyList<MountSpec> mounts)
     {
         // With arguments the command is the executable and the arguments pass verbatim (exec form); a bare command

@@ -24,7 +24,7 @@ public sealed partial class TaskExecutor
                 !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var taskId)) continue;
             long? batch = container.Labels.TryGetValue(ContainerLabels.BatchId, out var batchText) &&
                           long.TryParse(batchText, NumberStyles.None, CultureInfo.InvariantCulture, out var batchId) ? batchId : null;
-            var run = new TaskRun(new RiverTask { TaskId = taskId, BatchId = batch, TaskType = kind == "vps" ? "vps" : "command" }) { ContainerId = container.Id };
+            var run = new TaskRun(new TaskDto { TaskId = taskId, BatchId = batch, TaskType = kind == "vps" ? "vps" : "command" }) { ContainerId = container.Id };
             if (!_runs.TryAdd(taskId, run)) continue;
             _log.LogInformation("Task {TaskId}: adopting {Kind} container {Container} ({State})", taskId, kind, container.Id[..Math.Min(12, container.Id.Length)], container.State);
             Launch(() => run.IsVps ? AdoptVpsAsync(run) : AdoptTaskAsync(run));

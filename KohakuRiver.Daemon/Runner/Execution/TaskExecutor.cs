@@ -64,7 +64,7 @@ public sealed partial class TaskExecutor : IAsyncDisposable
     public IReadOnlyCollection<long> HeldTaskIds => _runs.Keys.ToList();
 
     /// <summary>Takes a task from the host. A repeated execute of a task already held is acknowledged and ignored.</summary>
-    public void Accept(RiverTask task)
+    public void Accept(TaskDto task)
     {
         var run = new TaskRun(task);
         if (!_runs.TryAdd(task.TaskId, run))

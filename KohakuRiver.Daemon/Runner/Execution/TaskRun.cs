@@ -3,9 +3,9 @@ using KohakuRiver.Core.Wire;
 namespace KohakuRiver.Daemon.Runner.Execution;
 
 /// <summary>One task or VPS this runner holds, and what has been asked of it while it runs.</summary>
-internal sealed class TaskRun(RiverTask task)
+internal sealed class TaskRun(TaskDto task)
 {
-    public RiverTask Task { get; } = task;
+    public TaskDto Task { get; } = task;
     public bool IsVps => Task.TaskType == "vps";
     public string ContainerName { get; } = task.TaskType == "vps" ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
     public volatile string? ContainerId;

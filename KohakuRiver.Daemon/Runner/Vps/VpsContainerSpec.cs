@@ -31,7 +31,7 @@ public static class VpsContainerSpec
 
     public static string ContainerName(long taskId) => $"kohakuriver-vps-{taskId}";
 
-    public static ContainerSpec Build(RiverTask task, DaemonSettings settings, string nodeName,
+    public static ContainerSpec Build(TaskDto task, DaemonSettings settings, string nodeName,
         IReadOnlyDictionary<string, NumaNodeInfo>? numa, string publishAddress, IReadOnlyList<MountSpec> mounts)
     {
         var spec = ContainerSpecBuilder.Build(task, settings, nodeName, numa, mounts);

@@ -220,7 +220,7 @@ public sealed class HardeningTests(DockerFixture docker) : IClassFixture<DockerF
         docker.RequireDocker();
         await using var cluster = await TestCluster.StartAsync(runners: 0);
         var node = $"t{Guid.NewGuid():N}"[..10];
-        var executed = new TaskCompletionSource<RiverTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var executed = new TaskCompletionSource<TaskDto>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // A stand-in runner takes the dispatch and, like a runner killed between create and start, never starts it.
         await using var standIn = await StandInRunnerAsync(cluster.HostSettings.ClusterToken!, executed);
@@ -247,7 +247,7 @@ public sealed class HardeningTests(DockerFixture docker) : IClassFixture<DockerF
         public async ValueTask DisposeAsync() => await app.DisposeAsync();
     }
 
-    private static async Task<StandIn> StandInRunnerAsync(string clusterToken, TaskCompletionSource<RiverTask> executed)
+    private static async Task<StandIn> StandInRunnerAsync(string clusterToken, TaskCompletionSource<TaskDto> executed)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -255,7 +255,7 @@ public sealed class HardeningTests(DockerFixture docker) : IClassFixture<DockerF
         app.MapPost("/api/execute", async (HttpRequest req) =>
         {
             if (req.Headers.Authorization != $"Bearer {clusterToken}") return Results.StatusCode(401);
-            var task = await req.ReadFromJsonAsync(RiverJsonContext.Default.RiverTask);
+            var task = await req.ReadFromJsonAsync(RiverJsonContext.Default.TaskDto);
             executed.TrySetResult(task!);
             return Results.Json(new MessageResponse { Message = "accepted" }, RiverJsonContext.Default.MessageResponse, statusCode: 202);
         });

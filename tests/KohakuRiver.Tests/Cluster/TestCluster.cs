@@ -1,7 +1,7 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Engine.Docker;

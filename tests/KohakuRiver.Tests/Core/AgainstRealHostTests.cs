@@ -8,7 +8,7 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Output;
 using KohakuRiver.Core.Sweeps;
 using KohakuRiver.Core.Waiting;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using Xunit;
 
 namespace KohakuRiver.Tests.Core;

@@ -39,11 +39,11 @@ public sealed class CompletionTests
     public void Task_ids_come_from_the_newest_tasks_and_are_cached_briefly()
     {
         var host = new FakeHost().On("GET /api/tasks", _ => FakeHost.Json(
-            new List<RiverTask>
+            new List<TaskDto>
             {
                 new() { TaskId = 7205759403792793601, Status = RiverTaskStatus.Running, NodeName = "gpu-a", Command = "train" },
                 new() { TaskId = 7205759403792793600, Status = RiverTaskStatus.Completed, Name = "prep" },
-            }, RiverJsonContext.Default.ListRiverTask));
+            }, RiverJsonContext.Default.ListTaskDto));
         using var client = host.Client();
         var time = new ManualTimeProvider();
         var completer = new RiverCompleter(() => client, new CompletionCache(time, TimeSpan.FromSeconds(10)));
@@ -149,10 +149,10 @@ public sealed class CompletionTests
     [Fact]
     public void VPS_ids_come_from_the_active_VPS_list()
     {
-        var host = new FakeHost().On("GET /api/vps/status", _ => FakeHost.Json(new List<RiverTask>
+        var host = new FakeHost().On("GET /api/vps/status", _ => FakeHost.Json(new List<TaskDto>
         {
             new() { TaskId = 7205759403792793700, TaskType = "vps", Status = RiverTaskStatus.Running, NodeName = "gpu-a", Name = "dev", Environment = "py312" },
-        }, RiverJsonContext.Default.ListRiverTask));
+        }, RiverJsonContext.Default.ListTaskDto));
         using var client = host.Client();
 
         var item = Assert.Single(new RiverCompleter(() => client).CompleteVpsTaskIds("72"));

@@ -43,7 +43,7 @@ public sealed class OutputFollowerTests
             Http.On("GET /api/tasks/7/wait", _ =>
             {
                 if (OnEachStatusCheck.Count > 0) OnEachStatusCheck.Dequeue()();
-                return FakeHost.Json(new RiverTask { TaskId = 7, Status = Status }, RiverJsonContext.Default.RiverTask);
+                return FakeHost.Json(new TaskDto { TaskId = 7, Status = Status }, RiverJsonContext.Default.TaskDto);
             });
         }
 

@@ -77,8 +77,8 @@ public sealed class TaskBatchSubmitterTests
         var host = new FakeHost()
             .On("POST /api/batches", _ => FakeHost.Json(new SubmitResponse { BatchId = 7, TaskIds = ["7"] }, RiverJsonContext.Default.SubmitResponse))
             .On("GET /api/tasks", r => FakeHost.Json(
-                r.Query("batch_id") == "7" ? [new RiverTask { TaskId = 8, BatchId = 7 }, new RiverTask { TaskId = 7, BatchId = 7 }] : new List<RiverTask>(),
-                RiverJsonContext.Default.ListRiverTask));
+                r.Query("batch_id") == "7" ? [new TaskDto { TaskId = 8, BatchId = 7 }, new TaskDto { TaskId = 7, BatchId = 7 }] : new List<TaskDto>(),
+                RiverJsonContext.Default.ListTaskDto));
         using var client = host.Client();
         var b = new TaskBatchBuilder(new TaskTemplate { Command = "x {_}" });
         b.AddPoint(SweepPoint.FromScalar(1));

@@ -24,7 +24,7 @@ public sealed class TaskListingTests
             var id = long.Parse(r.Path.Split('/')[^1]);
             return id == 2
                 ? FakeHost.Error(HttpStatusCode.NotFound, "task 2 not found")
-                : FakeHost.Json(new RiverTask { TaskId = id, NodeName = "n1", Status = RiverTaskStatus.Running }, RiverJsonContext.Default.RiverTask);
+                : FakeHost.Json(new TaskDto { TaskId = id, NodeName = "n1", Status = RiverTaskStatus.Running }, RiverJsonContext.Default.TaskDto);
         });
         using var client = host.Client();
 
@@ -45,8 +45,8 @@ public sealed class TaskListingTests
             var limit = int.Parse(r.Query("limit")!);
             var total = 1200;
             var page = Enumerable.Range(offset, Math.Max(0, Math.Min(limit, total - offset)))
-                .Select(i => new RiverTask { TaskId = total - i, Status = RiverTaskStatus.Failed }).ToList();
-            return FakeHost.Json(page, RiverJsonContext.Default.ListRiverTask);
+                .Select(i => new TaskDto { TaskId = total - i, Status = RiverTaskStatus.Failed }).ToList();
+            return FakeHost.Json(page, RiverJsonContext.Default.ListTaskDto);
         });
         using var client = host.Client();
 
@@ -63,7 +63,7 @@ public sealed class TaskListingTests
         var host = new FakeHost().On("GET /api/tasks", r =>
         {
             var ids = r.Query("status") == "running" ? new long[] { 50, 30, 10 } : [40, 20];
-            return FakeHost.Json(ids.Take(int.Parse(r.Query("limit")!)).Select(id => new RiverTask { TaskId = id }).ToList(), RiverJsonContext.Default.ListRiverTask);
+            return FakeHost.Json(ids.Take(int.Parse(r.Query("limit")!)).Select(id => new TaskDto { TaskId = id }).ToList(), RiverJsonContext.Default.ListTaskDto);
         });
         using var client = host.Client();
 

@@ -35,18 +35,18 @@ public sealed class TaskWaiterTests
                         Tasks[id] = RiverTaskStatus.Completed;
                 else
                     Time.Advance(TimeSpan.FromSeconds(req.TimeoutSeconds));
-                return FakeHost.Json(req.TaskIds.Select(Snapshot).ToList(), RiverJsonContext.Default.ListRiverTask);
+                return FakeHost.Json(req.TaskIds.Select(Snapshot).ToList(), RiverJsonContext.Default.ListTaskDto);
             });
             Http.On("GET /api/status/*", r =>
             {
                 var id = long.Parse(r.Path.Split('/')[^1]);
                 return Tasks.ContainsKey(id)
-                    ? FakeHost.Json(Snapshot(id), RiverJsonContext.Default.RiverTask)
+                    ? FakeHost.Json(Snapshot(id), RiverJsonContext.Default.TaskDto)
                     : FakeHost.Error(HttpStatusCode.NotFound, $"task {id} not found");
             });
         }
 
-        public RiverTask Snapshot(long id) => new() { TaskId = id, Status = Tasks[id], ExitCode = Tasks[id] == RiverTaskStatus.Completed ? 0 : null };
+        public TaskDto Snapshot(long id) => new() { TaskId = id, Status = Tasks[id], ExitCode = Tasks[id] == RiverTaskStatus.Completed ? 0 : null };
 
         public TaskWaiter Waiter(RiverClient client, bool any = false, TimeSpan? timeout = null, TimeSpan? minInterval = null) =>
             new(client, new TaskWaitOptions

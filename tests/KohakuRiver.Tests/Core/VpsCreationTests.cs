@@ -4,7 +4,7 @@ using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Vps;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using KohakuRiver.Tests.Host;
 using Xunit;
 
@@ -162,14 +162,14 @@ public sealed class VpsCreationTests
     [Fact]
     public async Task Only_VPS_tasks_are_VPSs_and_only_a_running_one_with_ssh_is_reachable()
     {
-        var host = new FakeHost().On("GET /api/status/*", r => FakeHost.Json(new KohakuRiver.Core.Wire.RiverTask
+        var host = new FakeHost().On("GET /api/status/*", r => FakeHost.Json(new KohakuRiver.Core.Wire.TaskDto
         {
             TaskId = long.Parse(r.Path.Split('/').Last(), System.Globalization.CultureInfo.InvariantCulture),
             TaskType = r.Path.EndsWith("/1", StringComparison.Ordinal) ? "command" : "vps",
             Status = RiverTaskStatus.Running,
             SshPort = 22022,
             SshKeyMode = "upload",
-        }, RiverJsonContext.Default.RiverTask));
+        }, RiverJsonContext.Default.TaskDto));
         using var client = host.Client();
         var ct = TestContext.Current.CancellationToken;
 

@@ -16,7 +16,7 @@ public sealed class WireContractTests
     [Fact]
     public void A_task_is_written_with_snake_case_names_string_ids_and_wire_status()
     {
-        var t = new RiverTask
+        var t = new TaskDto
         {
             TaskId = BigId,
             BatchId = BigId - 1,
@@ -33,7 +33,7 @@ public sealed class WireContractTests
             ExitCode = 137,
             SubmittedAt = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero),
         };
-        var json = ToJson(t, RiverJsonContext.Default.RiverTask);
+        var json = ToJson(t, RiverJsonContext.Default.TaskDto);
 
         Assert.Equal(JsonValueKind.String, json["task_id"]!.GetValueKind());
         Assert.Equal("7151234567890123456", json["task_id"]!.GetValue<string>());
@@ -64,9 +64,9 @@ public sealed class WireContractTests
     public void A_task_reads_ids_from_strings_and_from_numbers()
     {
         var fromStrings = JsonSerializer.Deserialize("""{"task_id":"7151234567890123456","batch_id":"12","status":"running","assigned_node":"n2"}""",
-            RiverJsonContext.Default.RiverTask)!;
+            RiverJsonContext.Default.TaskDto)!;
         var fromNumbers = JsonSerializer.Deserialize("""{"task_id":7151234567890123456,"batch_id":12,"status":"killed_oom"}""",
-            RiverJsonContext.Default.RiverTask)!;
+            RiverJsonContext.Default.TaskDto)!;
 
         Assert.Equal(BigId, fromStrings.TaskId);
         Assert.Equal(12L, fromStrings.BatchId);
@@ -80,7 +80,7 @@ public sealed class WireContractTests
     [Fact]
     public void A_task_round_trips_without_loss()
     {
-        var t = new RiverTask
+        var t = new TaskDto
         {
             TaskId = BigId,
             Command = "python",
@@ -93,7 +93,7 @@ public sealed class WireContractTests
             StartedAt = DateTimeOffset.FromUnixTimeSeconds(1000),
             CompletedAt = DateTimeOffset.FromUnixTimeSeconds(1010),
         };
-        var back = JsonSerializer.Deserialize(JsonSerializer.Serialize(t, RiverJsonContext.Default.RiverTask), RiverJsonContext.Default.RiverTask)!;
+        var back = JsonSerializer.Deserialize(JsonSerializer.Serialize(t, RiverJsonContext.Default.TaskDto), RiverJsonContext.Default.TaskDto)!;
 
         Assert.Equal(BigId, back.TaskId);
         Assert.Null(back.BatchId);
@@ -111,14 +111,14 @@ public sealed class WireContractTests
     public void An_unknown_status_on_the_wire_is_a_json_error()
     {
         var e = Assert.Throws<JsonException>(() =>
-            JsonSerializer.Deserialize("""{"task_id":"1","status":"exploded"}""", RiverJsonContext.Default.RiverTask));
+            JsonSerializer.Deserialize("""{"task_id":"1","status":"exploded"}""", RiverJsonContext.Default.TaskDto));
         Assert.Contains("unknown task status 'exploded'", e.Message);
     }
 
     [Fact]
     public void Clone_copies_the_collections()
     {
-        var t = new RiverTask { Arguments = ["a"], EnvVars = new() { ["K"] = "V" }, RequiredGpus = [1], AdditionalMounts = ["/x:/y"], Parameters = new() { ["p"] = "1" } };
+        var t = new TaskDto { Arguments = ["a"], EnvVars = new() { ["K"] = "V" }, RequiredGpus = [1], AdditionalMounts = ["/x:/y"], Parameters = new() { ["p"] = "1" } };
         var c = t.Clone();
         c.Arguments.Add("b");
         c.EnvVars["K2"] = "V2";

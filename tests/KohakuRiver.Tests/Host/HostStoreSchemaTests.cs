@@ -84,7 +84,7 @@ public sealed class HostStoreSchemaTests : IDisposable
 
             // Read into records and written back as wire JSON, every task is byte for byte what version 0 stored.
             foreach (var (id, document) in before)
-                Assert.Equal(document, JsonSerializer.Serialize(store.GetTask(id)!.ToWire(), RiverJsonContext.Default.RiverTask));
+                Assert.Equal(document, JsonSerializer.Serialize(store.GetTask(id)!.ToWire(), RiverJsonContext.Default.TaskDto));
         }
         Assert.Equal(1, UserVersion());
 

@@ -25,8 +25,8 @@ public sealed class TaskWireMappingTests
     {
         var wire = Full().ToWire();
         Assert.Equal(("vps", "generate"), (wire.TaskType, wire.SshKeyMode));
-        var json = JsonSerializer.Serialize(wire, RiverJsonContext.Default.RiverTask);
-        var again = JsonSerializer.Serialize(wire.ToRecord().ToWire(), RiverJsonContext.Default.RiverTask);
+        var json = JsonSerializer.Serialize(wire, RiverJsonContext.Default.TaskDto);
+        var again = JsonSerializer.Serialize(wire.ToRecord().ToWire(), RiverJsonContext.Default.TaskDto);
         Assert.Equal(json, again);
     }
 
@@ -55,7 +55,7 @@ public sealed class TaskWireMappingTests
     [InlineData("vps", "none", "ssh_key_mode 'none'")]
     public void A_document_with_an_unknown_kind_or_key_mode_is_an_error_not_a_guess(string type, string? mode, string named)
     {
-        var e = Assert.Throws<InvalidDataException>(() => new RiverTask { TaskId = 5, TaskType = type, SshKeyMode = mode }.ToRecord());
+        var e = Assert.Throws<InvalidDataException>(() => new TaskDto { TaskId = 5, TaskType = type, SshKeyMode = mode }.ToRecord());
         Assert.Contains(named, e.Message);
     }
 }

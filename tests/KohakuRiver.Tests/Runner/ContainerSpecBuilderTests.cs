@@ -16,9 +16,9 @@ public sealed class ContainerSpecBuilderTests
         ExtraMounts = [.. extraMounts],
     };
 
-    private static RiverTask Task(Action<RiverTask>? edit = null)
+    private static TaskDto Task(Action<TaskDto>? edit = null)
     {
-        var t = new RiverTask { TaskId = 7151234567890123456, Command = "echo hi | wc -c" };
+        var t = new TaskDto { TaskId = 7151234567890123456, Command = "echo hi | wc -c" };
         edit?.Invoke(t);
         return t;
     }

@@ -23,7 +23,7 @@ internal sealed class FakeSshd : IAsyncDisposable
     {
         try
         {
-            while (true)
+            while (!_stop.IsCancellationRequested)
             {
                 using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 await client.GetStream().WriteAsync("SSH-2.0-fake\r\n"u8.ToArray(), _stop.Token);
@@ -31,6 +31,10 @@ internal sealed class FakeSshd : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
+        }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped between two accepts: the listener no longer listens.
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         return executor;
     }
 
-    private static RiverTask Command(long id, string command = "true") =>
+    private static TaskDto Command(long id, string command = "true") =>
         new() { TaskId = id, Command = command, Image = Image, RequiredMemoryBytes = 64 << 20 };
 
     private static Dictionary<string, string> OwnLabels(long taskId, string kind = "task") => new()
@@ -237,7 +237,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         await using var secondSshd = new FakeSshd();
         _engine.NextSshPort = firstSshd.Port;
         var executor = NewExecutor();
-        executor.Accept(new RiverTask
+        executor.Accept(new TaskDto
         {
             TaskId = 41, TaskType = "vps", Image = "kohakuriver/sshd:base", SshKeyMode = "upload",
             SshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly test", RequiredMemoryBytes = 64 << 20,
@@ -269,7 +269,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         _engine.ImagesWithoutSshd.Add(Image);
         var executor = NewExecutor();
 
-        executor.Accept(new RiverTask { TaskId = 42, TaskType = "vps", Image = Image, SshKeyMode = "upload", SshPublicKey = "ssh-ed25519 AAAA test" });
+        executor.Accept(new TaskDto { TaskId = 42, TaskType = "vps", Image = Image, SshKeyMode = "upload", SshPublicKey = "ssh-ed25519 AAAA test" });
 
         var final = await _host.WaitForFinalAsync(42);
         Assert.Equal("failed", final.Status);

@@ -2,7 +2,7 @@ using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

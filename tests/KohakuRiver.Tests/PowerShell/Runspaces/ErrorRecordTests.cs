@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using KohakuRiver.Core.Connection;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

@@ -1,5 +1,5 @@
 using KohakuRiver.Core.Client;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

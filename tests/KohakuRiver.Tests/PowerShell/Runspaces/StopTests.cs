@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
-using RiverTask = KohakuRiver.Core.Tasks.RiverTask;
+using KohakuRiver.Core.Tasks;
 using Xunit;
 
 namespace KohakuRiver.Tests.PowerShell.Runspaces;

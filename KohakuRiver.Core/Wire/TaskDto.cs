@@ -4,11 +4,12 @@ using KohakuRiver.Core.Models;
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>
-/// A task as the host reports it. Property names are the PowerShell-facing ones; the JSON names are the
-/// reference system's snake_case ones (so <c>NodeName</c> travels as <c>assigned_node</c> and <c>Environment</c>
+/// A task as it travels between host, runner and client, and as the host stores it (one JSON document per task). The
+/// cmdlets show <see cref="Tasks.RiverTask"/>, mapped from it; the host works on its own record. JSON names are the
+/// original KohakuRiver's snake_case ones (so <c>NodeName</c> travels as <c>assigned_node</c> and <c>Environment</c>
 /// as <c>container_name</c>). Ids travel as strings because they exceed 2^53.
 /// </summary>
-public sealed class RiverTask
+public sealed class TaskDto
 {
     [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
     public long TaskId { get; set; }
@@ -58,9 +59,9 @@ public sealed class RiverTask
     [JsonIgnore]
     public TimeSpan? Duration => StartedAt is { } s ? (CompletedAt ?? DateTimeOffset.UtcNow) - s : null;
 
-    public RiverTask Clone()
+    public TaskDto Clone()
     {
-        var c = (RiverTask)MemberwiseClone();
+        var c = (TaskDto)MemberwiseClone();
         c.Arguments = [.. Arguments];
         c.EnvVars = new(EnvVars);
         c.Parameters = new(Parameters);
