@@ -67,6 +67,9 @@ public sealed partial class TaskExecutor
         }
     }
 
+    /// <summary>How long the VPS supervisor waits on a running container before it inspects it again.</summary>
+    internal TimeSpan VpsRecheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Reports the VPS running with its current port, then follows it until a stop or kill ends it.</summary>
     private async Task SuperviseVpsAsync(TaskRun run)
     {
@@ -87,11 +90,20 @@ public sealed partial class TaskExecutor
                     await _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt, SshPort = port }, ct).ConfigureAwait(false);
                     reported = port ?? 0;
                 }
+                // A wait armed after the container already died and was restarted (between the inspect above and
+                // this call) would only end at the next exit, leaving the old port reported: the wait gives up after
+                // a while, and the loop looks again.
+                using var recheck = new CancellationTokenSource(VpsRecheckInterval, _time);
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, recheck.Token);
                 try
                 {
-                    await _engine.WaitContainerAsync(id, ct).ConfigureAwait(false);
+                    await _engine.WaitContainerAsync(id, waiting.Token).ConfigureAwait(false);
                 }
                 catch (EngineException e) when (e.Kind == EngineErrorKind.Unavailable)
+                {
+                    continue;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     continue;
                 }

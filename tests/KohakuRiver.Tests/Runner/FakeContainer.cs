@@ -80,11 +80,24 @@ internal sealed class FakeContainer(string id, string name, ContainerSpec spec)
         exit.TrySetResult(exitCode);
     }
 
+    private int _waiters;
+
+    /// <summary>How many callers are waiting for this container to exit right now.</summary>
+    public int Waiters => Volatile.Read(ref _waiters);
+
     public async Task<long> WaitForExitAsync(CancellationToken ct)
     {
         Task<long> exit;
         lock (_gate) exit = _exit.Task;
-        return await exit.WaitAsync(ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            return await exit.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
     }
 
     private static TaskCompletionSource<long> NewExit() => new(TaskCreationOptions.RunContinuationsAsynchronously);

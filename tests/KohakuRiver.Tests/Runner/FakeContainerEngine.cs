@@ -15,7 +15,16 @@ internal sealed class FakeContainerEngine : IContainerEngine
     private int _nextId;
 
     /// <summary>"create NAME", "start ID", "kill ID", "stop ID", "remove ID", … in the order they came.</summary>
-    public List<string> Calls { get; } = [];
+    private readonly List<string> _calls = [];
+
+    /// <summary>What was asked of the engine so far, oldest first (a copy: the runner keeps calling).</summary>
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_gate) return [.. _calls];
+        }
+    }
 
     /// <summary>Images the engine has; <see cref="InspectImageAsync"/> knows only these.</summary>
     public HashSet<string> Images { get; } = ["kohakuriver/busybox:base", "kohakuriver/sshd:base"];
@@ -72,7 +81,7 @@ internal sealed class FakeContainerEngine : IContainerEngine
 
     private void Record(string call)
     {
-        lock (_gate) Calls.Add(call);
+        lock (_gate) _calls.Add(call);
     }
 
     public Task<bool> PingAsync(CancellationToken ct = default) => Task.FromResult(true);

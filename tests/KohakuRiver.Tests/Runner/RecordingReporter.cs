@@ -18,9 +18,13 @@ internal sealed class RecordingReporter : ITaskReporter
         }
     }
 
+    /// <summary>Runs inside each report, before the runner hears that it was delivered.</summary>
+    public Action<TaskUpdateRequest>? OnReport { get; set; }
+
     public Task ReportAsync(TaskUpdateRequest update, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        OnReport?.Invoke(update);
         lock (_gate)
         {
             _reports.Add(update);

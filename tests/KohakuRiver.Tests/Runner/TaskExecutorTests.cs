@@ -36,10 +36,13 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         };
     }
 
-    private TaskExecutor NewExecutor()
+    private TaskExecutor NewExecutor(TimeSpan? vpsRecheck = null)
     {
         var images = new ImageSync(_engine, _settings, new TarballStore(_settings.SharedDir), NullLogger<ImageSync>.Instance);
-        var executor = new TaskExecutor(_engine, _settings, _host, new ResourceDetector(_settings), images, TimeProvider.System, NullLogger<TaskExecutor>.Instance);
+        var executor = new TaskExecutor(_engine, _settings, _host, new ResourceDetector(_settings), images, TimeProvider.System, NullLogger<TaskExecutor>.Instance)
+        {
+            VpsRecheckInterval = vpsRecheck ?? TimeSpan.FromSeconds(30),
+        };
         _executors.Add(executor);
         return executor;
     }
@@ -61,6 +64,10 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         await Eventually.TrueAsync(() => Task.FromResult(engine.Find(name) is { State.Running: true }), TimeSpan.FromSeconds(10), $"container {name} running");
         return engine.Find(name)!;
     }
+
+    /// <summary>The runner reports a task's end before it removes the container, so removal is awaited, not assumed.</summary>
+    private async Task GoneAsync(string idOrName) =>
+        await Eventually.TrueAsync(() => Task.FromResult(_engine.Find(idOrName) is null), TimeSpan.FromSeconds(10), $"container {idOrName} removed");
 
     [Fact]
     public async Task A_task_killed_before_its_execute_arrives_never_gets_a_container()
@@ -87,7 +94,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
 
         var final = await _host.WaitForFinalAsync(6);
         Assert.Equal(("killed", "killed"), (final.Status, final.Message));
-        Assert.Null(_engine.Find(container.Id));
+        await GoneAsync(container.Id);
         Assert.Contains($"kill {container.Name}", _engine.Calls);
     }
 
@@ -107,7 +114,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         Assert.NotNull(final.StartedAt);
         Assert.Equal("to stdout\n", await File.ReadAllTextAsync(Path.Combine(_settings.LogsDir, "7.out"), TestContext.Current.CancellationToken));
         Assert.Equal("to stderr\n", await File.ReadAllTextAsync(Path.Combine(_settings.LogsDir, "7.err"), TestContext.Current.CancellationToken));
-        Assert.Null(_engine.Find(container.Id));
+        await GoneAsync(container.Id);
         Assert.Contains(_host.Reports, r => r.TaskId == 7 && r.Status == "running");
     }
 
@@ -133,7 +140,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         var final = await _host.WaitForFinalAsync(11);
         Assert.Equal(("completed", 0), (final.Status, final.ExitCode));
         Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(_settings.LogsDir, "11.out"), TestContext.Current.CancellationToken));
-        Assert.Null(_engine.Find(running.Id));
+        await GoneAsync(running.Id);
         Assert.DoesNotContain(_host.Reports, r => r.TaskId is 12 or 13);
         Assert.True(otherNode.State.Running, "another node's container was touched");
         Assert.Empty(executor.HeldTaskIds);
@@ -249,6 +256,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         Assert.Contains($"put {container.Name} /root", _engine.Calls);
 
         // sshd dies; the restart policy brings the container back, published on another port.
+        await Eventually.TrueAsync(() => Task.FromResult(container.Waiters > 0), TimeSpan.FromSeconds(10), "the supervisor waiting on the container");
         container.DieAndComeBack(255, secondSshd.Port);
 
         var again = await _host.WaitForAsync(r => r.TaskId == 41 && r.Status == "running" && r.SshPort == secondSshd.Port, "of the VPS on its new port");
@@ -260,7 +268,31 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         var final = await _host.WaitForFinalAsync(41);
         Assert.Equal(("failed", 127), (final.Status, final.ExitCode));
         Assert.Equal("VPS ended: sshd could not be started (see the container's log)", final.Message);
-        Assert.Null(_engine.Find(container.Id));
+        await GoneAsync(container.Id);
+    }
+
+    [Fact]
+    public async Task A_vps_restarted_before_its_supervisor_waits_on_it_is_still_reported_on_its_new_port()
+    {
+        await using var firstSshd = new FakeSshd();
+        await using var secondSshd = new FakeSshd();
+        _engine.NextSshPort = firstSshd.Port;
+        var executor = NewExecutor(vpsRecheck: TimeSpan.FromMilliseconds(100));
+        // sshd dies and comes back while the first "running" report is being delivered: the supervisor's wait, armed
+        // after that, would only end at the next exit.
+        _host.OnReport = report =>
+        {
+            if (report is { TaskId: 43, Status: "running" } && report.SshPort == firstSshd.Port)
+                _engine.Find(VpsContainerSpec.ContainerName(43))!.DieAndComeBack(255, secondSshd.Port);
+        };
+        executor.Accept(new TaskDto
+        {
+            TaskId = 43, TaskType = "vps", Image = "kohakuriver/sshd:base", SshKeyMode = "upload",
+            SshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly test", RequiredMemoryBytes = 64 << 20,
+        });
+
+        var again = await _host.WaitForAsync(r => r.TaskId == 43 && r.Status == "running" && r.SshPort == secondSshd.Port, "of the VPS on its new port");
+        Assert.Equal(secondSshd.Port, again.SshPort);
     }
 
     [Fact]
@@ -275,7 +307,7 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         Assert.Equal("failed", final.Status);
         Assert.Contains($"image '{Image}' has no sshd", final.Message);
         Assert.DoesNotContain(_engine.Calls, call => call.StartsWith("start ", StringComparison.Ordinal));
-        Assert.Null(_engine.Find(VpsContainerSpec.ContainerName(42)));
+        await GoneAsync(VpsContainerSpec.ContainerName(42));
     }
 
     [Fact]
