@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace KohakuRiver.Core.Connection;
 
 /// <summary>The per-user client settings: <c>{"host": "...", "token": "..."}</c>.</summary>

@@ -1,6 +1,3 @@
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Environments;
 
 /// <summary>The command ran and exited with a code other than 0; the result (with its output) is in <see cref="Result"/>.</summary>

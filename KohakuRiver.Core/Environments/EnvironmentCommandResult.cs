@@ -1,6 +1,3 @@
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Environments;
 
 /// <summary>

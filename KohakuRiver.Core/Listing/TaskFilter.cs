@@ -1,6 +1,4 @@
-using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Wire;
 using KohakuRiver.Core.Tasks;
 
 namespace KohakuRiver.Core.Listing;

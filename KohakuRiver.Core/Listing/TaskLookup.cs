@@ -1,6 +1,5 @@
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Tasks;
-using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Core.Listing;
 

@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Client;
-
 namespace KohakuRiver.Core.Output;
 
 public sealed class OutputFollowOptions

@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Client;
-
 namespace KohakuRiver.Core.Output;
 
 /// <summary>Which of a task's streams to read.</summary>

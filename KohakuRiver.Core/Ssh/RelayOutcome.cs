@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-
 namespace KohakuRiver.Core.Ssh;
 
 /// <summary>How a relay ended: the bytes each way, and what broke it if it did not end in order.</summary>

@@ -1,8 +1,4 @@
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Tasks;
-using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Core.Sweeps;
 

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using KohakuRiver.Core.Ssh;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>How Connect-RiverVps runs the system ssh against a loopback forwarder.</summary>

@@ -1,11 +1,3 @@
-using System.Text.Json;
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Environments;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
-using KohakuRiver.Core.Ssh;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>What became of a New-RiverVps: the VPS, the host's message, and, if a generated key could not be moved

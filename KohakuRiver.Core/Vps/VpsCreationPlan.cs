@@ -1,7 +1,4 @@
-using System.Text.Json;
 using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Wire;
 

@@ -1,11 +1,3 @@
-using System.Text.Json;
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Environments;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
-using KohakuRiver.Core.Ssh;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>Which key option New-RiverVps was given.</summary>

@@ -1,11 +1,3 @@
-using System.Text.Json;
-using KohakuRiver.Core.Client;
-using KohakuRiver.Core.Environments;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
-using KohakuRiver.Core.Ssh;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>What New-RiverVps was asked for, before the key decision.</summary>

@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Ssh;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>What Get-RiverVpsSshConfig needs: the VPS, how to log in, and the cluster it belongs to.</summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using KohakuRiver.Core.Files;
-using KohakuRiver.Core.Ssh;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>One run of the system ssh against a VPS.</summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using KohakuRiver.Core.Files;
-using KohakuRiver.Core.Ssh;
-
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>How ssh ended: its exit code, the arguments it got, and why the tunnel failed if it did (ssh itself only

@@ -1,6 +1,3 @@
-using KohakuRiver.Core.Tasks;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Waiting;
 
 public sealed class TaskWaitOptions

@@ -1,5 +1,4 @@
 using KohakuRiver.Core.Tasks;
-using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Core.Waiting;
 

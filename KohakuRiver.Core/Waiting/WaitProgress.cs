@@ -1,6 +1,3 @@
-using KohakuRiver.Core.Tasks;
-using KohakuRiver.Core.Wire;
-
 namespace KohakuRiver.Core.Waiting;
 
 /// <summary>"k of n finished", for a progress bar.</summary>

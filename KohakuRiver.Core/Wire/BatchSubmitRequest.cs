@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Models;
-
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>POST /api/batches: many task specifications accepted together as one batch, all or nothing.</summary>

@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Models;
-
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>The error body of every failed host or runner call.</summary>

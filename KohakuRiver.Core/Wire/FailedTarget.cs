@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Models;
-
 namespace KohakuRiver.Core.Wire;
 
 public sealed class FailedTarget

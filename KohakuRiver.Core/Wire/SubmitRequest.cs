@@ -1,5 +1,3 @@
-using KohakuRiver.Core.Models;
-
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>POST /api/submit: one task per target, all in one batch (reference contract, plus name/parameters).</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json;
-
 namespace KohakuRiver.Daemon.Configuration;
 
 /// <summary>A setting could not be used; the message names the setting, where it came from, and what was wrong.</summary>

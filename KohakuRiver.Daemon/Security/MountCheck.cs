@@ -1,4 +1,3 @@
-using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Runner.Execution;
 
 namespace KohakuRiver.Daemon.Security;

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.PowerShell.Hosting;
 
 namespace KohakuRiver.PowerShell.Commands;
 

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.PowerShell.Hosting;
 
 namespace KohakuRiver.PowerShell.Commands;
 

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using System.Management.Automation.Language;
 using KohakuRiver.Core.Completion;
 
 namespace KohakuRiver.PowerShell.Completion;

@@ -4,7 +4,6 @@ using System.Collections.Specialized;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Sweeps;

@@ -1,7 +1,6 @@
 using static KohakuRiver.Bench.Shared.BenchTools;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;

@@ -1,8 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
-
 namespace KohakuRiver.Daemon.Host.Dispatch;
 
 /// <summary>A runner refused or could not be reached; StatusCode is null when nothing answered.</summary>

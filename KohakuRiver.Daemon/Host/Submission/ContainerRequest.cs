@@ -1,11 +1,3 @@
-using KohakuRiver.Core.Environments;
-using KohakuRiver.Core.Models;
-using KohakuRiver.Core.Parsing;
-using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
-using KohakuRiver.Daemon.Security;
-using KohakuRiver.Daemon.Web;
-
 namespace KohakuRiver.Daemon.Host.Submission;
 
 /// <summary>What a task or VPS asks of its container once checked: cores raised to the minimum, the pids limit

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
