@@ -1,3 +1,5 @@
+using KohakuRiver.Core.Models;
+
 namespace KohakuRiver.Core.Vps;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace KohakuRiver.Core.Vps;
 /// </summary>
 public sealed record VpsKeyPlan(VpsKeySource Source, string SshKeyMode, string? PublicKey, string? PublicKeyPath, string? IdentityFile)
 {
-    public const string UploadMode = "upload";
-    public const string DisabledMode = "disabled";
+    public const string UploadMode = SshKeyModeNames.Upload;
+    public const string DisabledMode = SshKeyModeNames.Disabled;
 
     public static VpsKeyPlan FromText(string publicKey) =>
         new(VpsKeySource.PublicKey, UploadMode, SshPublicKeyText.Check(publicKey, "-PublicKey"), null, null);

@@ -1,9 +1,11 @@
+using KohakuRiver.Core.Models;
+
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>POST /api/submit: one task per target, all in one batch (reference contract, plus name/parameters).</summary>
 public sealed class SubmitRequest
 {
-    public string TaskType { get; set; } = "command";
+    public string TaskType { get; set; } = TaskKindNames.Command;
     public string? Name { get; set; }
     public string Command { get; set; } = "";
     public List<string>? Arguments { get; set; }

@@ -13,7 +13,7 @@ public sealed class TaskDto
 {
     [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
     public long TaskId { get; set; }
-    public string TaskType { get; set; } = "command";
+    public string TaskType { get; set; } = TaskKindNames.Command;
     [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
     public long? BatchId { get; set; }
     public string? Name { get; set; }
@@ -55,6 +55,14 @@ public sealed class TaskDto
 
     [JsonIgnore]
     public bool IsFinished => Status.IsFinal();
+
+    /// <summary><see cref="TaskType"/> read: anything but "vps" is a command, as the host sends nothing else.</summary>
+    [JsonIgnore]
+    public TaskKind Kind => TaskKindNames.TryParse(TaskType, out var kind) ? kind : TaskKind.Command;
+
+    /// <summary>VPS only: <see cref="SshKeyMode"/> read (null when absent or not a mode).</summary>
+    [JsonIgnore]
+    public SshKeyMode? KeyMode => SshKeyModeNames.TryParse(SshKeyMode, out var mode) ? mode : null;
 
     [JsonIgnore]
     public TimeSpan? Duration => StartedAt is { } s ? (CompletedAt ?? DateTimeOffset.UtcNow) - s : null;

@@ -1,3 +1,5 @@
+using KohakuRiver.Core.Models;
+
 namespace KohakuRiver.Core.Wire;
 
 /// <summary>POST /api/vps/create (reference shape).</summary>
@@ -16,7 +18,7 @@ public sealed class VpsCreateRequest
     public string? RegistryImage { get; set; }
     /// <summary>upload (send <see cref="SshPublicKey"/>), generate (the host makes a key pair and returns the private
     /// key once), or disabled (no SSH).</summary>
-    public string SshKeyMode { get; set; } = "upload";
+    public string SshKeyMode { get; set; } = SshKeyModeNames.Upload;
     public string? SshPublicKey { get; set; }
     public List<string>? AdditionalMounts { get; set; }
     /// <summary>How long the call waits for the VPS to be running before it answers (default 60 s, at most 300).</summary>

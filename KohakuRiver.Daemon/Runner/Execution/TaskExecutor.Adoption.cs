@@ -1,3 +1,4 @@
+using KohakuRiver.Core.Models;
 using System.Globalization;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Engine;
@@ -24,14 +25,16 @@ public sealed partial class TaskExecutor
                 !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var taskId)) continue;
             long? batch = container.Labels.TryGetValue(ContainerLabels.BatchId, out var batchText) &&
                           long.TryParse(batchText, NumberStyles.None, CultureInfo.InvariantCulture, out var batchId) ? batchId : null;
-            var run = new TaskRun(new TaskDto { TaskId = taskId, BatchId = batch, TaskType = kind == "vps" ? "vps" : "command" }) { ContainerId = container.Id };
+            var run = new TaskRun(new TaskDto { TaskId = taskId, BatchId = batch, TaskType = kind == TaskKindNames.Vps ? TaskKindNames.Vps : TaskKindNames.Command }) { ContainerId = container.Id };
             if (!_runs.TryAdd(taskId, run)) continue;
             _log.LogInformation("Task {TaskId}: adopting {Kind} container {Container} ({State})", taskId, kind, container.Id[..Math.Min(12, container.Id.Length)], container.State);
-            Launch(() => run.IsVps ? AdoptVpsAsync(run) : AdoptTaskAsync(run));
+            Launch(() => AdoptAsync(run));
         }
     }
 
-    private async Task AdoptTaskAsync(TaskRun run)
+    /// <summary>Takes a container found at start back under supervision: a task's is followed to its end, a VPS's is
+    /// started again if it was down.</summary>
+    private async Task AdoptAsync(TaskRun run)
     {
         var ct = _stopping.Token;
         try
@@ -45,6 +48,14 @@ public sealed partial class TaskExecutor
             if (await DropIfNeverStartedAsync(run, inspect, ct).ConfigureAwait(false)) return;
             run.Paused = inspect.State.Paused;
             run.StartedAt = inspect.State.StartedAt;
+            if (run.IsVps)
+            {
+                // The VPS supervisor reports it running once sshd answers.
+                if (!inspect.State.Running && !inspect.State.Restarting)
+                    await _engine.StartContainerAsync(run.ContainerId!, ct).ConfigureAwait(false);
+                await SuperviseVpsAsync(run).ConfigureAwait(false);
+                return;
+            }
             if (inspect.State.Running)
                 Launch(() => _host.ReportAsync(new TaskUpdateRequest { TaskId = run.Task.TaskId, Status = "running", StartedAt = run.StartedAt }, ct));
             await SuperviseAsync(run).ConfigureAwait(false);
@@ -54,34 +65,7 @@ public sealed partial class TaskExecutor
         }
         catch (Exception e)
         {
-            _log.LogError(e, "Task {TaskId}: adopting its container failed", run.Task.TaskId);
-        }
-    }
-
-    private async Task AdoptVpsAsync(TaskRun run)
-    {
-        var ct = _stopping.Token;
-        try
-        {
-            var inspect = await _engine.InspectContainerAsync(run.ContainerId!, ct).ConfigureAwait(false);
-            if (inspect is null)
-            {
-                _runs.TryRemove(run.Task.TaskId, out _);
-                return;
-            }
-            if (await DropIfNeverStartedAsync(run, inspect, ct).ConfigureAwait(false)) return;
-            run.StartedAt = inspect.State.StartedAt;
-            run.Paused = inspect.State.Paused;
-            if (!inspect.State.Running && !inspect.State.Restarting)
-                await _engine.StartContainerAsync(run.ContainerId!, ct).ConfigureAwait(false);
-            await SuperviseVpsAsync(run).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            _log.LogError(e, "VPS {TaskId}: adopting its container failed", run.Task.TaskId);
+            _log.LogError(e, "{Kind} {TaskId}: adopting its container failed", run.IsVps ? "VPS" : "Task", run.Task.TaskId);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class TaskExecutor
             var spec = VpsContainerSpec.Build(task, _settings, NodeName, _numa, _publishAddress, run.Mounts);
             var id = await CreateContainerAsync(run, spec, ct).ConfigureAwait(false);
 
-            if (task.SshKeyMode != "disabled")
+            if (task.KeyMode != SshKeyMode.Disabled)
             {
                 var found = false;
                 foreach (var path in VpsContainerSpec.SshdCandidates)

@@ -1,3 +1,4 @@
+using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 
 namespace KohakuRiver.Daemon.Runner.Execution;
@@ -6,8 +7,8 @@ namespace KohakuRiver.Daemon.Runner.Execution;
 internal sealed class TaskRun(TaskDto task)
 {
     public TaskDto Task { get; } = task;
-    public bool IsVps => Task.TaskType == "vps";
-    public string ContainerName { get; } = task.TaskType == "vps" ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
+    public bool IsVps => Task.Kind == TaskKind.Vps;
+    public string ContainerName { get; } = task.Kind == TaskKind.Vps ? Vps.VpsContainerSpec.ContainerName(task.TaskId) : ContainerLabels.TaskContainerName(task.TaskId);
     public volatile string? ContainerId;
     public volatile bool KillRequested;
     public volatile bool StopRequested;

@@ -1,3 +1,4 @@
+using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
@@ -35,7 +36,7 @@ public static class VpsContainerSpec
         IReadOnlyDictionary<string, NumaNodeInfo>? numa, string publishAddress, IReadOnlyList<MountSpec> mounts)
     {
         var spec = ContainerSpecBuilder.Build(task, settings, nodeName, numa, mounts);
-        var ssh = task.SshKeyMode != "disabled";
+        var ssh = task.KeyMode != SshKeyMode.Disabled;
         spec.Labels![ContainerLabels.Kind] = "vps";
         // The VPS's own process must be our script, whatever the image's ENTRYPOINT.
         spec.Entrypoint = ["/bin/sh", "-c"];
