@@ -311,7 +311,7 @@ Describe 'VPS against a one-machine cluster' -Skip:(-not $canRunVps) {
 
         ($script:vps | Get-RiverVps).TaskId | Should -Be $script:vps.TaskId
         (Get-RiverVps -Active).TaskId | Should -Contain $script:vps.TaskId
-        ($script:vps | Get-RiverTask).TaskType | Should -Be 'vps'
+        ($script:vps | Get-RiverTask).Kind | Should -Be ([KohakuRiver.Core.Models.TaskKind]::Vps)
     }
 
     It 'runs a command over ssh through the proxy, with its output as strings and its exit code in $LASTEXITCODE' {
