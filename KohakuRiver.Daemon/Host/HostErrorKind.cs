@@ -11,4 +11,8 @@ public enum HostErrorKind
     Conflict,
     /// <summary>Something the host needs for it is out of reach (the task's node is unknown).</summary>
     Unavailable,
+    /// <summary>Work the host started on the caller's behalf did not finish in time (a command in an environment).</summary>
+    TimedOut,
+    /// <summary>The container engine the host relies on failed the operation for a reason of its own.</summary>
+    EngineFailed,
 }

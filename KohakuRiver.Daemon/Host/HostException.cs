@@ -12,4 +12,6 @@ public sealed class HostException(HostErrorKind kind, string message) : Exceptio
     public static HostException NotFound(string message) => new(HostErrorKind.NotFound, message);
     public static HostException Conflict(string message) => new(HostErrorKind.Conflict, message);
     public static HostException Unavailable(string message) => new(HostErrorKind.Unavailable, message);
+    public static HostException TimedOut(string message) => new(HostErrorKind.TimedOut, message);
+    public static HostException EngineFailed(string message) => new(HostErrorKind.EngineFailed, message);
 }

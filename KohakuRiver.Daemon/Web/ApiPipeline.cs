@@ -84,6 +84,8 @@ public static class ApiPipeline
         HostErrorKind.NotFound => StatusCodes.Status404NotFound,
         HostErrorKind.Conflict => StatusCodes.Status409Conflict,
         HostErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        HostErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
+        HostErrorKind.EngineFailed => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -39,13 +39,13 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
     public async Task<EnvironmentContainer> CreateAsync(CreateEnvironmentRequest r, CancellationToken ct)
     {
         var env = ValidName(r.Environment);
-        if (string.IsNullOrWhiteSpace(r.ImageName)) throw ApiException.BadRequest("image_name is empty");
+        if (string.IsNullOrWhiteSpace(r.ImageName)) throw HostException.Invalid("image_name is empty");
         SubmissionValidator.CheckImage("image_name", r.ImageName);
         var image = await CallEngine(() => engine.InspectImageAsync(r.ImageName, ct))
-                    ?? throw ApiException.BadRequest($"image '{r.ImageName}' is not on the host (no registry is used: build or load it there first)");
+                    ?? throw HostException.Invalid($"image '{r.ImageName}' is not on the host (no registry is used: build or load it there first)");
         var name = EnvironmentNames.ContainerName(env);
         if (await CallEngine(() => engine.InspectContainerAsync(name, ct)) is not null)
-            throw ApiException.Conflict($"environment '{env}' already has a container ({name}); delete it first");
+            throw HostException.Conflict($"environment '{env}' already has a container ({name}); delete it first");
 
         var spec = new ContainerSpec
         {
@@ -91,14 +91,14 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         SubmissionValidator.CheckCommandLine(r.Command, r.Arguments);
         List<string> cmd = r.Arguments is { Count: > 0 } a ? a
             : !string.IsNullOrWhiteSpace(r.Command) ? ["/bin/sh", "-c", r.Command]
-            : throw ApiException.BadRequest("give command (a shell command line) or arguments");
-        if (string.IsNullOrEmpty(cmd[0])) throw ApiException.BadRequest("arguments[0], the program to run, is empty");
+            : throw HostException.Invalid("give command (a shell command line) or arguments");
+        if (string.IsNullOrEmpty(cmd[0])) throw HostException.Invalid("arguments[0], the program to run, is empty");
         if (r.TimeoutSeconds is { } asked && !(asked > 0 && asked <= 3600))
-            throw ApiException.BadRequest($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
+            throw HostException.Invalid($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
         var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds ?? 600);
         var id = await ContainerIdAsync(env, ct);
         var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
-        if (inspect?.State.Running != true) throw ApiException.Conflict($"environment '{env}' is not running; start it first");
+        if (inspect?.State.Running != true) throw HostException.Conflict($"environment '{env}' is not running; start it first");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
@@ -108,7 +108,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new ApiException(504, $"the command in environment '{env}' did not finish within {timeout.TotalSeconds:0} s");
+            throw HostException.TimedOut($"the command in environment '{env}' did not finish within {timeout.TotalSeconds:0} s");
         }
     }
 
@@ -175,7 +175,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
     {
         ValidName(env);
         var n = tarballs.Delete(env, timestamp);
-        if (n == 0) throw ApiException.NotFound(timestamp is null ? $"environment '{env}' has no published tarball" : $"environment '{env}' has no version {timestamp}");
+        if (n == 0) throw HostException.NotFound(timestamp is null ? $"environment '{env}' has no published tarball" : $"environment '{env}' has no version {timestamp}");
         return n;
     }
 
@@ -199,11 +199,11 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
     {
         ValidName(env);
         var inspect = await CallEngine(() => engine.InspectContainerAsync(EnvironmentNames.ContainerName(env), ct));
-        return inspect?.Id ?? throw ApiException.NotFound($"environment '{env}' has no container on the host; create it first");
+        return inspect?.Id ?? throw HostException.NotFound($"environment '{env}' has no container on the host; create it first");
     }
 
     private static string ValidName(string? env) =>
-        EnvironmentNames.IsValid(env) ? env! : throw ApiException.BadRequest(InvalidName(env));
+        EnvironmentNames.IsValid(env) ? env! : throw HostException.Invalid(InvalidName(env));
 
     private static string InvalidName(string? env) =>
         $"'{ShownText.Of(env)}' is not a valid environment name: use lowercase letters and digits joined by '.', '_' or '-', at most 64 characters";
@@ -219,10 +219,10 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         {
             throw e.Kind switch
             {
-                EngineErrorKind.Unavailable => new ApiException(503, $"the host's Docker engine is unreachable: {e.Message}"),
-                EngineErrorKind.NotFound => new ApiException(404, $"Docker engine: {e.Message}"),
-                EngineErrorKind.Conflict => new ApiException(409, $"Docker engine: {e.Message}"),
-                _ => new ApiException(502, $"Docker engine: {e.Message}"),
+                EngineErrorKind.Unavailable => HostException.Unavailable($"the host's Docker engine is unreachable: {e.Message}"),
+                EngineErrorKind.NotFound => HostException.NotFound($"Docker engine: {e.Message}"),
+                EngineErrorKind.Conflict => HostException.Conflict($"Docker engine: {e.Message}"),
+                _ => HostException.EngineFailed($"Docker engine: {e.Message}"),
             };
         }
     }

@@ -17,6 +17,8 @@ public sealed class HostErrorMappingTests
     [InlineData(HostErrorKind.NotFound, 404)]
     [InlineData(HostErrorKind.Conflict, 409)]
     [InlineData(HostErrorKind.Unavailable, 503)]
+    [InlineData(HostErrorKind.TimedOut, 504)]
+    [InlineData(HostErrorKind.EngineFailed, 502)]
     public void Each_kind_has_its_status(HostErrorKind kind, int status) => Assert.Equal(status, ApiPipeline.StatusFor(kind));
 
     [Fact]
@@ -28,6 +30,8 @@ public sealed class HostErrorMappingTests
     [InlineData(HostErrorKind.NotFound, 404)]
     [InlineData(HostErrorKind.Conflict, 409)]
     [InlineData(HostErrorKind.Unavailable, 503)]
+    [InlineData(HostErrorKind.TimedOut, 504)]
+    [InlineData(HostErrorKind.EngineFailed, 502)]
     public async Task A_host_error_thrown_by_an_endpoint_is_answered_with_its_status_and_message_as_detail(HostErrorKind kind, int status)
     {
         var services = new ServiceCollection().AddLogging().BuildServiceProvider();
