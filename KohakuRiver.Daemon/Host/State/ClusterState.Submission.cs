@@ -17,10 +17,11 @@ public sealed partial class ClusterState
         SubmissionValidator.CheckBatchSize(specs);
         var now = _time.GetUtcNow();
         var prepared = new List<(TaskRecord Task, string Label)>();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < specs.Count; i++)
         {
             var label = specs.Count == 1 ? "" : $"tasks[{i}]: ";
-            prepared.AddRange(_builder.Commands(specs[i], label));
+            prepared.AddRange(_builder.Commands(specs[i], label, names));
         }
 
         var tasks = Accept(prepared, now);

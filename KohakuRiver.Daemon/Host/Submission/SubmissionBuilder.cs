@@ -16,8 +16,9 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
 {
     private readonly SubmissionValidator _validator = new(settings);
 
-    /// <summary>The tasks of one request, each with the label that prefixes its errors (a batch's <c>tasks[3]: </c>).</summary>
-    public IEnumerable<(TaskRecord Task, string Label)> Commands(SubmitRequest request, string label)
+    /// <summary>The tasks of one request, each with the label that prefixes its errors (a batch's <c>tasks[3]: </c>).
+    /// <paramref name="names"/>, kept for one batch, lets its tasks share one copy of each environment and image name.</summary>
+    public IEnumerable<(TaskRecord Task, string Label)> Commands(SubmitRequest request, string label, Dictionary<string, string>? names = null)
     {
         var container = _validator.CheckTask(request, label);
 
@@ -38,9 +39,10 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
             throw HostException.Invalid($"{label}required_gpus has {gpuLists.Count} lists for {targets.Count} targets; give one per target");
 
         // A sweep's thousands of tasks name the same few environments and images: each queued task points at one
-        // shared copy instead of its own (the queue is held in memory until the tasks run).
-        var environment = Shared(settings.EnvironmentFor(request.RegistryImage, request.ContainerName));
-        var image = Shared(request.RegistryImage ?? EnvironmentNames.ImageName(environment!));
+        // copy per batch instead of its own (the queue is held in memory until the tasks run). Per batch, not
+        // process-wide: names come from requests, and a process-wide pool would keep every one ever sent.
+        var environment = Shared(settings.EnvironmentFor(request.RegistryImage, request.ContainerName), names);
+        var image = Shared(request.RegistryImage ?? EnvironmentNames.ImageName(environment!), names);
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
@@ -68,7 +70,13 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
         }
     }
 
-    private static string? Shared(string? text) => text is null ? null : string.Intern(text);
+    private static string? Shared(string? text, Dictionary<string, string>? names)
+    {
+        if (text is null || names is null) return text;
+        if (names.TryGetValue(text, out var shared)) return shared;
+        names[text] = text;
+        return text;
+    }
 
     /// <summary>The VPS a request asks for. The caller has checked the key mode and made or read the public key.</summary>
     public TaskRecord Vps(VpsCreateRequest request, SshKeyMode keyMode, string? publicKey)

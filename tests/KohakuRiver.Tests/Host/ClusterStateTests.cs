@@ -187,6 +187,20 @@ public sealed class ClusterStateTests : IDisposable
     }
 
     [Fact]
+    public void Tasks_of_one_batch_share_one_copy_of_each_environment_and_image_name()
+    {
+        Register();
+        var r = _state.Submit([
+            new SubmitRequest { Command = "a", ContainerName = new string("py312".ToCharArray()) },
+            new SubmitRequest { Command = "b", ContainerName = new string("py312".ToCharArray()) },
+        ]);
+        var (first, second) = (_state.GetTask(long.Parse(r.TaskIds[0]))!, _state.GetTask(long.Parse(r.TaskIds[1]))!);
+        Assert.Equal("py312", first.Environment);
+        Assert.Same(first.Environment, second.Environment);
+        Assert.Same(first.DockerImageName, second.DockerImageName);
+    }
+
+    [Fact]
     public void Several_targets_make_one_batch_with_one_task_per_target()
     {
         Register("a");
