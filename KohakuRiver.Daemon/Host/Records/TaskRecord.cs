@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Collections.ObjectModel;
 using KohakuRiver.Core.Models;
+using KohakuRiver.Daemon.Configuration;
 
 namespace KohakuRiver.Daemon.Host.Records;
 
@@ -47,13 +47,13 @@ public sealed class TaskRecord
     /// task in <see cref="LogsFolder"/> (so thousands of queued tasks do not each hold two long paths).</summary>
     public string? StdoutPath
     {
-        get => _stdoutPath ?? LogPath(".out");
+        get => _stdoutPath ?? (LogsFolder is null ? null : TaskLogFiles.Stdout(LogsFolder, TaskId));
         set => _stdoutPath = value;
     }
 
     public string? StderrPath
     {
-        get => _stderrPath ?? LogPath(".err");
+        get => _stderrPath ?? (LogsFolder is null ? null : TaskLogFiles.Stderr(LogsFolder, TaskId));
         set => _stderrPath = value;
     }
 
@@ -62,9 +62,6 @@ public sealed class TaskRecord
 
     private string? _stdoutPath;
     private string? _stderrPath;
-
-    private string? LogPath(string extension) =>
-        LogsFolder is null ? null : Path.Combine(LogsFolder, TaskId.ToString(CultureInfo.InvariantCulture) + extension);
     public int? ExitCode { get; set; }
     public string? ErrorMessage { get; set; }
     public DateTimeOffset SubmittedAt { get; set; }

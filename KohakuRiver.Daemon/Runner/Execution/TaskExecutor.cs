@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
@@ -245,11 +244,11 @@ public sealed partial class TaskExecutor : IAsyncDisposable
     {
         var ct = _stopping.Token;
         var id = run.ContainerId!;
-        var taskId = run.Task.TaskId.ToString(CultureInfo.InvariantCulture);
         // FileMode.Create: an adopted container's output is copied again from its start, replacing a partial copy.
+        static FileStream Open(string path) => new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024);
         EngineException? followFailed = null;
-        await using (var stdout = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
-        await using (var stderr = new FileStream(Path.Combine(_settings.LogsDir, taskId + ".err"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 16 * 1024))
+        await using (var stdout = Open(TaskLogFiles.Stdout(_settings.LogsDir, run.Task.TaskId)))
+        await using (var stderr = Open(TaskLogFiles.Stderr(_settings.LogsDir, run.Task.TaskId)))
         {
             try
             {
