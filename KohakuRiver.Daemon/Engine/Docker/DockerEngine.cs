@@ -368,17 +368,11 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
 
     // ---------------------------------------------------------------- plumbing
 
-    private async Task CallAsync(Func<Task> call)
+    private Task CallAsync(Func<Task> call) => CallAsync(async () =>
     {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (EngineErrors.Translate(e, SocketPath) is { } translated)
-        {
-            throw translated;
-        }
-    }
+        await call().ConfigureAwait(false);
+        return true;
+    });
 
     private async Task<T> CallAsync<T>(Func<Task<T>> call)
     {
