@@ -16,6 +16,15 @@ public sealed class ClusterHealth
     [JsonPropertyName("avgCpuPercent")] public double? AvgCpuPercent { get; set; }
     [JsonPropertyName("avgMemPercent")] public double? AvgMemPercent { get; set; }
     [JsonPropertyName("maxAvgCpuTemp")] public double? MaxAvgCpuTemp { get; set; }
+    /// <summary>The hottest CPU sensor on any online node (ours, as are the GPU figures below).</summary>
+    [JsonPropertyName("maxCpuTemp")] public double? MaxCpuTemp { get; set; }
+    [JsonPropertyName("totalGpus")] public int TotalGpus { get; set; }
+    [JsonPropertyName("gpusInUse")] public int GpusInUse { get; set; }
+    [JsonPropertyName("gpuMemoryTotalMib")] public long GpuMemoryTotalMib { get; set; }
+    [JsonPropertyName("gpuMemoryUsedMib")] public long GpuMemoryUsedMib { get; set; }
+    /// <summary>Mean utilisation over the online GPUs that report one; null when none does.</summary>
+    [JsonPropertyName("avgGpuUtilization")] public double? AvgGpuUtilization { get; set; }
+    [JsonPropertyName("maxGpuTemp")] public int? MaxGpuTemp { get; set; }
     [JsonPropertyName("pendingTasks")] public int PendingTasks { get; set; }
     [JsonPropertyName("runningTasks")] public int RunningTasks { get; set; }
     [JsonPropertyName("lastUpdated")] public DateTimeOffset LastUpdated { get; set; }

@@ -31,6 +31,7 @@ namespace KohakuRiver.Core.Wire;
 [JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(Dictionary<string, NumaNodeInfo>))]
 [JsonSerializable(typeof(List<GpuInfo>))]
+[JsonSerializable(typeof(NodeHistory))]
 [JsonSerializable(typeof(CreateEnvironmentRequest))]
 [JsonSerializable(typeof(EnvironmentContainer))]
 [JsonSerializable(typeof(List<EnvironmentContainer>))]

@@ -20,6 +20,8 @@ public sealed class RiverNode
     public DateTimeOffset? LastHeartbeat { get; set; }
     public Dictionary<string, NumaNodeInfo>? NumaTopology { get; set; }
     public List<GpuInfo>? GpuInfo { get; set; }
+    /// <summary>The GPU ids tasks on this node hold now (ours).</summary>
+    public List<int>? GpusInUse { get; set; }
     public double? CpuPercent { get; set; }
     public double? MemoryPercent { get; set; }
     public long? MemoryUsedBytes { get; set; }

@@ -14,6 +14,9 @@ public sealed class SubmitRequest
     public int? RequiredCores { get; set; }
     /// <summary>GPU ids, one list per target (reference shape).</summary>
     public List<List<int>>? RequiredGpus { get; set; }
+    /// <summary>How many GPUs each task needs, chosen by the host (ours; not together with <see cref="RequiredGpus"/>
+    /// or GPU ids in a target).</summary>
+    public int? RequiredGpuCount { get; set; }
     public long? RequiredMemoryBytes { get; set; }
     /// <summary>The most processes the task may hold at once; the host's default when absent.</summary>
     public int? PidsLimit { get; set; }

@@ -23,7 +23,11 @@ public sealed class TaskDto
     /// <summary>The sweep parameters this task was made from (empty for a plain task).</summary>
     public Dictionary<string, string> Parameters { get; set; } = [];
     public int RequiredCores { get; set; }
+    /// <summary>The GPU ids the task holds: as asked for, or as the host chose them for <see cref="RequiredGpuCount"/>
+    /// when it placed the task (null until then).</summary>
     public List<int>? RequiredGpus { get; set; }
+    /// <summary>Set when the submitter asked for a number of GPUs rather than for ids.</summary>
+    public int? RequiredGpuCount { get; set; }
     public long? RequiredMemoryBytes { get; set; }
     /// <summary>The most processes and threads the container may hold at once (its cgroup's pids.max).</summary>
     public int? PidsLimit { get; set; }

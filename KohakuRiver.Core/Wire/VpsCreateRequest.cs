@@ -8,6 +8,8 @@ public sealed class VpsCreateRequest
     public string? Name { get; set; }
     public int? RequiredCores { get; set; }
     public List<int>? RequiredGpus { get; set; }
+    /// <summary>How many GPUs the VPS needs, chosen by the host (ours; not together with <see cref="RequiredGpus"/>).</summary>
+    public int? RequiredGpuCount { get; set; }
     public long? RequiredMemoryBytes { get; set; }
     /// <summary>The most processes the VPS may hold at once; the host's default when absent.</summary>
     public int? PidsLimit { get; set; }

@@ -82,13 +82,27 @@ public static class WireChecks
 
     private static void Gpus(List<GpuInfo>? gpus)
     {
-        foreach (var g in gpus ?? [])
+        if (gpus is null) return;
+        if (gpus.Count > RequestLimits.MaxGpuIds) throw Bad($"gpu_info lists {gpus.Count} GPUs; at most {RequestLimits.MaxGpuIds} are allowed");
+        var seen = new HashSet<int>();
+        foreach (var g in gpus)
         {
             if (g is null || g.GpuId < 0) throw Bad("gpu_info holds an entry without a GPU id of 0 or more");
+            if (!seen.Add(g.GpuId)) throw Bad($"gpu_info lists GPU {g.GpuId} twice");
             Text("gpu_info name", g.Name, MaxShortText);
-            if (g.MemoryTotalBytes < 0 || g.MemoryUsedBytes < 0) throw Bad($"gpu_info of GPU {g.GpuId} has a negative memory size");
-            Finite("gpu_info utilization_percent", g.UtilizationPercent);
-            Finite("gpu_info temperature_c", g.TemperatureC);
+            Text("gpu_info driver_version", g.DriverVersion, MaxShortText);
+            Text("gpu_info pci_bus_id", g.PciBusId, MaxShortText);
+            // -1 is the reference's "not available"; anything below it is a broken report.
+            foreach (var (field, value) in new (string, long)[]
+                     {
+                         ("gpu_utilization", g.GpuUtilization), ("mem_utilization", g.MemUtilization), ("fan_speed", g.FanSpeed),
+                         ("graphics_clock_mhz", g.GraphicsClockMhz), ("mem_clock_mhz", g.MemClockMhz), ("temperature", g.Temperature),
+                         ("memory_total_mib", g.MemoryTotalMib), ("memory_used_mib", g.MemoryUsedMib), ("memory_free_mib", g.MemoryFreeMib),
+                         ("power_usage_mw", g.PowerUsageMw), ("power_limit_mw", g.PowerLimitMw), ("numa_node", g.NumaNode),
+                     })
+                if (value < GpuInfo.Unavailable) throw Bad($"gpu_info {field} of GPU {g.GpuId} is {value}; -1 means unavailable, and nothing lower is allowed");
+            foreach (var (field, value) in new (string, int)[] { ("gpu_utilization", g.GpuUtilization), ("mem_utilization", g.MemUtilization) })
+                if (value > 100) throw Bad($"gpu_info {field} of GPU {g.GpuId} is {value}; a percentage is at most 100");
         }
     }
 

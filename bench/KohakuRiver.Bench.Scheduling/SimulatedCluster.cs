@@ -32,7 +32,7 @@ internal static class SimulatedCluster
                     n => new NumaNodeInfo { Cores = Enumerable.Range(n * perNuma, perNuma).ToList(), MemoryBytes = memory / numaNodes }),
                 GpuInfo = gpus == 0 ? null : Enumerable.Range(0, gpus).Select(g => new GpuInfo
                 {
-                    GpuId = g, Name = "Simulated GPU", MemoryTotalBytes = 24 * GiB,
+                    GpuId = g, Name = "Simulated GPU", MemoryTotalMib = 24 * 1024,
                 }).ToList(),
             });
         }
