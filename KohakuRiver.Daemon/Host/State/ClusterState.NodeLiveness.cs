@@ -42,6 +42,7 @@ public sealed partial class ClusterState
             n.Stored.Status = NodeStatus.Online;
             n.Stored.LastHeartbeat = now;
             n.LastMetrics = h;
+            _history.Record(hostname, now, h);
             if (wasOffline) _log.LogInformation("Node {Node} is back online", hostname);
             if (wasOffline || n.AwaitingContact)
             {

@@ -41,6 +41,7 @@ public sealed partial class ClusterState
                 var registration = n.Stored.Registration;
                 var capacity = capacities[n.Stored.Hostname];
                 var metrics = n.LastMetrics;
+                var reservation = _reserved.For(n.Stored.Hostname);
                 return new RiverNode
                 {
                     NodeName = n.Stored.Hostname,
@@ -52,10 +53,11 @@ public sealed partial class ClusterState
                     TotalMemoryBytes = registration.TotalRamBytes,
                     MemoryReservedBytes = capacity.ReservedMemoryBytes,
                     AvailableMemoryBytes = Math.Max(0, capacity.FreeMemoryBytes),
-                    RunningTaskCount = _reserved.For(n.Stored.Hostname).TaskIds.Count,
+                    RunningTaskCount = reservation.TaskIds.Count,
                     LastHeartbeat = n.Stored.LastHeartbeat,
                     NumaTopology = registration.NumaTopology,
                     GpuInfo = metrics?.GpuInfo ?? registration.GpuInfo,
+                    GpusInUse = reservation.Gpus.Keys.Order().ToList(),
                     CpuPercent = metrics?.CpuPercent,
                     MemoryPercent = metrics?.MemoryPercent,
                     MemoryUsedBytes = metrics?.MemoryUsedBytes,
@@ -80,6 +82,10 @@ public sealed partial class ClusterState
         }
         var withCpu = online.Count(n => n.CpuPercent is not null);
         var withMemory = online.Count(n => n.MemoryPercent is not null);
+        // GPU figures of -1 are ones the runner could not read: they count as GPUs but not in sums and averages.
+        var gpus = online.SelectMany(n => n.GpuInfo ?? []).ToList();
+        var utilizations = gpus.Where(g => g.GpuUtilization >= 0).Select(g => (double)g.GpuUtilization).ToList();
+        var temperatures = gpus.Where(g => g.Temperature >= 0).Select(g => g.Temperature).ToList();
         return new ClusterHealth
         {
             TotalNodes = nodes.Count,
@@ -93,6 +99,13 @@ public sealed partial class ClusterState
             AvgCpuPercent = withCpu > 0 ? online.Sum(n => n.CpuPercent ?? 0) / withCpu : null,
             AvgMemPercent = withMemory > 0 ? online.Sum(n => n.MemoryPercent ?? 0) / withMemory : null,
             MaxAvgCpuTemp = online.Max(n => n.CurrentAvgTemp),
+            MaxCpuTemp = online.Max(n => n.CurrentMaxTemp),
+            TotalGpus = gpus.Count,
+            GpusInUse = online.Sum(n => n.GpusInUse?.Count ?? 0),
+            GpuMemoryTotalMib = gpus.Sum(g => Math.Max(g.MemoryTotalMib, 0)),
+            GpuMemoryUsedMib = gpus.Sum(g => Math.Max(g.MemoryUsedMib, 0)),
+            AvgGpuUtilization = utilizations.Count > 0 ? Math.Round(utilizations.Average(), 2) : null,
+            MaxGpuTemp = temperatures.Count > 0 ? temperatures.Max() : null,
             PendingTasks = pending,
             RunningTasks = running,
             LastUpdated = _time.GetUtcNow(),

@@ -7,6 +7,7 @@ using KohakuRiver.Daemon.Host.Scheduling;
 using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Host.Submission;
+using KohakuRiver.Daemon.Host.Telemetry;
 
 namespace KohakuRiver.Daemon.Host.State;
 
@@ -19,7 +20,7 @@ namespace KohakuRiver.Daemon.Host.State;
 /// submission (ClusterState.Submission.cs), dispatch (ClusterState.Dispatching.cs), runner reports
 /// (ClusterState.RunnerReports.cs), user commands (ClusterState.UserCommands.cs), node liveness
 /// (ClusterState.NodeLiveness.cs), waiting (ClusterState.Waiting.cs), read views (ClusterState.Queries.cs) and the SSH
-/// proxy's lookup (ClusterState.SshTargets.cs). This file holds the state and the status transitions they all use.
+/// proxy's lookup (ClusterState.SshTargets.cs), and the nodes' telemetry history (ClusterState.History.cs). This file holds the state and the status transitions they all use.
 /// Errors are <see cref="HostException"/>s; the API layer turns them into HTTP answers.
 /// </para>
 /// </summary>
@@ -58,6 +59,7 @@ public sealed partial class ClusterState : ISshTargetResolver
     private readonly SubmissionBuilder _builder;
     private readonly TaskWaiters _waiters = new();
     private readonly DateTimeOffset _startedAt;
+    private readonly TelemetryHistory _history;
 
     public ClusterState(HostStore store, DaemonSettings settings, TimeProvider time, ILogger<ClusterState> log)
     {
@@ -68,6 +70,7 @@ public sealed partial class ClusterState : ISshTargetResolver
         _log = log;
         _startedAt = time.GetUtcNow();
         _builder = new SubmissionBuilder(settings);
+        _history = new TelemetryHistory(settings.HeartbeatIntervalSeconds);
         // Ids continue above the newest stored one, even if the clock stepped back across a restart.
         _ids = new SnowflakeIdGenerator(settings.IdInstance, lastIssued: store.MaxTaskId());
         foreach (var node in store.LoadNodes()) _nodes[node.Hostname] = new NodeEntry { Stored = node };
