@@ -136,6 +136,18 @@ public sealed partial class RiverClient : IDisposable
     public Task<List<RiverNode>> GetNodesAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/nodes", null, null, RiverJsonContext.Default.ListRiverNode, ct);
 
+    /// <summary>What the node's heartbeats said over the host's history window (an hour by default), oldest first: the
+    /// samples taken at or after <paramref name="since"/>, the newest <paramref name="last"/> of them when given.</summary>
+    public Task<NodeHistory> GetNodeHistoryAsync(string nodeName, DateTimeOffset? since = null, int? last = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        var query = new List<string>();
+        if (since is { } s) query.Add("since=" + Uri.EscapeDataString(s.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        if (last is { } n) query.Add("last=" + n.ToString(CultureInfo.InvariantCulture));
+        var path = $"api/nodes/{Uri.EscapeDataString(nodeName)}/history" + (query.Count > 0 ? "?" + string.Join("&", query) : "");
+        return SendAsync(HttpMethod.Get, path, null, null, RiverJsonContext.Default.NodeHistory, ct);
+    }
+
     public Task<ClusterHealth> GetHealthAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/health", null, null, RiverJsonContext.Default.ClusterHealth, ct);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using KohakuRiver.Core.Nodes;
 
 namespace KohakuRiver.Core.Wire;
 
@@ -29,6 +30,11 @@ public sealed class RiverNode
     public double? CurrentAvgTemp { get; set; }
     public double? CurrentMaxTemp { get; set; }
     public string? RunnerVersion { get; set; }
+
+    /// <summary>The GPUs of <see cref="GpuInfo"/> as typed objects (PowerShell names, null for the wire's -1), each
+    /// marked <see cref="RiverGpu.InUse"/> from <see cref="GpusInUse"/>; empty for a node without GPUs. Not on the wire.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<RiverGpu> Gpus => RiverGpu.ListOf(NodeName, GpuInfo, GpusInUse);
 
     public override string ToString() => $"{NodeName} ({Status})";
 }
