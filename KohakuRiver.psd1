@@ -20,6 +20,7 @@
         'Get-RiverEnvironment'
         'Get-RiverHealth'
         'Get-RiverNode'
+        'Get-RiverNodeHistory'
         'Get-RiverTask'
         'Get-RiverVps'
         'Get-RiverVpsSshConfig'

@@ -10,13 +10,7 @@ public static class CompletionMatcher
     public static IReadOnlyList<CompletionItem> Match(IEnumerable<CompletionCandidate> candidates, string? wordToComplete, int max = 200)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        var word = wordToComplete ?? "";
-        char? quote = word.Length > 0 && word[0] is '\'' or '"' ? word[0] : null;
-        if (quote is { } q)
-        {
-            word = word[1..];
-            if (word.Length > 0 && word[^1] == q) word = word[..^1];
-        }
+        var word = Unquote(wordToComplete, out var quote);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var result = new List<CompletionItem>();
         foreach (var c in candidates)
@@ -26,6 +20,19 @@ public static class CompletionMatcher
             if (result.Count >= max) break;
         }
         return result;
+    }
+
+    /// <summary>What the user typed without the quote it opens with (and closes with, if it does).</summary>
+    public static string Unquote(string? wordToComplete, out char? quote)
+    {
+        var word = wordToComplete ?? "";
+        quote = word.Length > 0 && word[0] is '\'' or '"' ? word[0] : null;
+        if (quote is { } q)
+        {
+            word = word[1..];
+            if (word.Length > 0 && word[^1] == q) word = word[..^1];
+        }
+        return word;
     }
 
     /// <summary>The value as a PowerShell argument: bare when safe, else in the user's quotes (single by default).</summary>

@@ -35,6 +35,24 @@ public sealed class RiverCompleter(Func<RiverClient?> client, CompletionCache? c
             $"{n.Status.ToString().ToLowerInvariant()}, {n.AvailableCores} of {n.TotalCores} cores free")).ToList();
     });
 
+    /// <summary>
+    /// -Target: a node name, and after <c>node::</c> the node's GPU ids (<c>gpu-1::0</c>, <c>gpu-1::1</c>…), after
+    /// <c>node::0,</c> the ids not yet listed; free GPUs come first and the tip says which are in use.
+    /// </summary>
+    public IReadOnlyList<CompletionItem> CompleteTargets(string? word)
+    {
+        var typed = CompletionMatcher.Unquote(word, out _);
+        if (!GpuTargetCandidates.TryParse(typed, out var prefix, out var nodeName, out var chosen))
+            return typed.Contains("::", StringComparison.Ordinal) ? [] : CompleteNodeNames(word);
+        return Complete("gpus|" + prefix, word, async (c, ct) =>
+        {
+            var nodes = await c.GetNodesAsync(ct).ConfigureAwait(false);
+            var node = nodes.FirstOrDefault(n => n.NodeName == nodeName) ??
+                       nodes.FirstOrDefault(n => string.Equals(n.NodeName, nodeName, StringComparison.OrdinalIgnoreCase));
+            return node is null ? [] : GpuTargetCandidates.For(node, prefix, chosen);
+        });
+    }
+
     /// <summary>Environment names: the published ones and those with a container on the host (either list may be
     /// missing on an older host, or fail; what the other has is still offered).</summary>
     public IReadOnlyList<CompletionItem> CompleteEnvironments(string? word) => Complete("environments", word, async (c, ct) =>

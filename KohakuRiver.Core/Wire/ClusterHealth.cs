@@ -25,6 +25,8 @@ public sealed class ClusterHealth
     /// <summary>Mean utilisation over the online GPUs that report one; null when none does.</summary>
     [JsonPropertyName("avgGpuUtilization")] public double? AvgGpuUtilization { get; set; }
     [JsonPropertyName("maxGpuTemp")] public int? MaxGpuTemp { get; set; }
+    /// <summary>GPUs held by tasks over GPUs online, as "1/4"; null when no online node has a GPU. Not on the wire.</summary>
+    [JsonIgnore] public string? GpuUsage => TotalGpus > 0 ? $"{GpusInUse}/{TotalGpus}" : null;
     [JsonPropertyName("pendingTasks")] public int PendingTasks { get; set; }
     [JsonPropertyName("runningTasks")] public int RunningTasks { get; set; }
     [JsonPropertyName("lastUpdated")] public DateTimeOffset LastUpdated { get; set; }

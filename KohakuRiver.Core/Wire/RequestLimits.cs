@@ -38,4 +38,6 @@ public static class RequestLimits
     public const int MaxSshPublicKeyBytes = 16 * 1024;
     /// <summary>Output an environment command may return, each stream.</summary>
     public const int MaxExecOutputBytes = 8 << 20;
+    /// <summary>Samples the host keeps per node, and so the most one history call returns (an hour at two heartbeats a second).</summary>
+    public const int MaxHistorySamples = 7200;
 }

@@ -36,5 +36,9 @@ public sealed class RiverNode
     [JsonIgnore]
     public IReadOnlyList<RiverGpu> Gpus => RiverGpu.ListOf(NodeName, GpuInfo, GpusInUse);
 
+    /// <summary>GPUs held by tasks over GPUs reported, as "1/4"; null for a node without GPUs. Not on the wire.</summary>
+    [JsonIgnore]
+    public string? GpuUsage => GpuInfo is { Count: > 0 } gpus ? $"{GpusInUse?.Count ?? 0}/{gpus.Count}" : null;
+
     public override string ToString() => $"{NodeName} ({Status})";
 }

@@ -45,7 +45,7 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
 
     /// <summary>Where to run: node, node:numa, node::gpu,gpu.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(NodeNameCompleter))]
+    [ArgumentCompleter(typeof(TargetCompleter))]
     public string? Target { get; set; }
 
     [Parameter]

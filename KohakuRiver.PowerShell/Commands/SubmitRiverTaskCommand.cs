@@ -57,7 +57,7 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
 
     /// <summary>Where to run: node, node:numa, node::gpu,gpu. Several targets: one task on each, in the same batch.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(NodeNameCompleter))]
+    [ArgumentCompleter(typeof(TargetCompleter))]
     public string[]? Target { get; set; }
 
     [Parameter]

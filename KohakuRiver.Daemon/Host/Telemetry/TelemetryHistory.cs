@@ -13,7 +13,7 @@ public sealed class TelemetryHistory
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
 
     /// <summary>The most samples kept per node, however short the interval (an hour at two heartbeats a second).</summary>
-    public const int MaxCapacity = 7200;
+    public const int MaxCapacity = RequestLimits.MaxHistorySamples;
 
     private readonly object _gate = new();
     private readonly Dictionary<string, NodeHistoryBuffer> _nodes = new(StringComparer.Ordinal);
