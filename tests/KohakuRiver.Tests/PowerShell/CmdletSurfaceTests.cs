@@ -11,7 +11,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
     public static readonly string[] Expected =
     [
         "Connect-RiverCluster", "Connect-RiverVps", "Disconnect-RiverCluster", "Get-RiverCluster",
-        "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverTask", "Get-RiverVps",
+        "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverNodeHistory", "Get-RiverTask", "Get-RiverVps",
         "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "New-RiverEnvironment", "New-RiverVps",
         "Publish-RiverEnvironment", "Receive-RiverTaskOutput", "Remove-RiverEnvironment", "Restart-RiverVps",
         "Resume-RiverTask", "Start-RiverEnvironment", "Stop-RiverEnvironment", "Stop-RiverTask", "Stop-RiverVps",
@@ -140,7 +140,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
         {
             ["TaskId"] = "TaskIdCompleter",
             ["NodeName"] = "NodeNameCompleter",
-            ["Target"] = "NodeNameCompleter",
+            ["Target"] = "TargetCompleter",
             ["Environment"] = "EnvironmentCompleter",
         };
         var checkedCount = 0;
@@ -157,7 +157,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
             Assert.NotNull(type.GetConstructor(Type.EmptyTypes));
             checkedCount++;
         }
-        Assert.Equal(24, checkedCount);
+        Assert.Equal(25, checkedCount);
     }
 
     [Fact]

@@ -47,9 +47,10 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTe
     [Fact]
     public void Nodes_health_and_the_connection_have_their_own_columns()
     {
-        Assert.Equal(["NodeName", "Status", "TotalCores", "AvailableCores", "TotalMemoryBytes", "AvailableMemoryBytes", "RunningTaskCount", "LastHeartbeat"],
+        Assert.Equal(["NodeName", "Status", "TotalCores", "AvailableCores", "TotalMemoryBytes", "AvailableMemoryBytes", "GpuUsage", "CurrentMaxTemp", "RunningTaskCount", "LastHeartbeat"],
             Header("Get-RiverNode"));
-        Assert.Equal(["OnlineNodes", "TotalNodes", "CoresInUse", "TotalCores", "PendingTasks", "RunningTasks", "LastUpdated"], Header("Get-RiverHealth"));
+        Assert.Equal(["OnlineNodes", "TotalNodes", "CoresInUse", "TotalCores", "GpuUsage", "AvgGpuUtilization", "MaxCpuTemp", "MaxGpuTemp", "PendingTasks", "RunningTasks", "LastUpdated"],
+            Header("Get-RiverHealth"));
         Assert.Equal(["Uri", "Source", "TokenHint", "ConfigPath"], Header("Get-RiverCluster"));
         var connection = (string)Ps.Run("Get-RiverCluster | Out-String").Objects.Single();
         Assert.DoesNotContain(Host.Token, connection);
