@@ -14,10 +14,13 @@ namespace KohakuRiver.PowerShell.Commands;
 [OutputType(typeof(RiverNodeSample))]
 public sealed class GetRiverNodeHistoryCommand : RiverClientCmdlet
 {
+    // A task piped in before it was placed has no node: allowed through, and skipped below.
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [AllowNull]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
-    public string[] NodeName { get; set; } = [];
+    public string?[]? NodeName { get; set; }
 
     /// <summary>Only samples taken at or after this time (a local time unless it says otherwise).</summary>
     [Parameter]
@@ -33,7 +36,7 @@ public sealed class GetRiverNodeHistoryCommand : RiverClientCmdlet
         DateTimeOffset? since = MyInvocation.BoundParameters.ContainsKey(nameof(Since)) ? new DateTimeOffset(Since.ToUniversalTime()) : null;
         int? last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null;
         var client = Client;
-        foreach (var name in NodeName)
+        foreach (var name in NodeName ?? [])
         {
             // A task piped in before it was placed has no node: nothing to show for it.
             if (string.IsNullOrWhiteSpace(name)) continue;

@@ -144,6 +144,11 @@ public sealed class NodeTelemetryTests(RunspaceHost cluster) : IAsyncLifetime
         Assert.StartsWith("RiverNodeNotFound", error.FullyQualifiedErrorId);
         Assert.Equal("no-such-node", error.TargetObject);
         Assert.Null(run.Terminated);
+        // A task that was never placed has no node: piped in, it shows nothing and is no error.
+        var unplaced = Ps.Run("[pscustomobject]@{ NodeName = $null }, [pscustomobject]@{ NodeName = '' } | Get-RiverNodeHistory");
+        Assert.Empty(unplaced.Errors);
+        Assert.Empty(unplaced.Output);
+
         var refused = Ps.Run("Get-RiverNodeHistory $node -Last 0", Vars(("node", node)));
         Assert.StartsWith("ParameterArgumentValidationError", Assert.Single(refused.Errors).FullyQualifiedErrorId);
         Assert.Empty(refused.Output);
