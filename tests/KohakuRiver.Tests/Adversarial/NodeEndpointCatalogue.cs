@@ -129,5 +129,18 @@ public static class NodeEndpointCatalogue
 
         yield return new EndpointSpec(Server.Host, HttpMethod.Get, "/api/nodes", Credential.ApiToken);
         yield return new EndpointSpec(Server.Host, HttpMethod.Get, "/api/health", Credential.ApiToken);
+        var history = $"/api/nodes/{t.NodeName}/history";
+        yield return new EndpointSpec(Server.Host, HttpMethod.Get, "/api/nodes/{hostname}/history", Credential.ApiToken)
+        {
+            Natural = new Dictionary<string, string> { ["hostname"] = t.NodeName },
+            ExtraPaths =
+            [
+                ("unknown node", "/api/nodes/kohakuriver-no-such-node/history"),
+                .. TaskEndpointCatalogue.Queries(history,
+                    "since=yesterday", "since=%00", "since=2024-13-45T99:00:00Z", "since=" + new string('1', 200),
+                    "since=2024-06-01T08:00:00Z&since=2024-06-01T09:00:00Z",
+                    "last=0", "last=-1", "last=7201", "last=abc", "last=1.5", "last=99999999999"),
+            ],
+        };
     }
 }
