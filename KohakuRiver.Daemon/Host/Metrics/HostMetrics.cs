@@ -27,13 +27,13 @@ public sealed class HostMetrics
     private readonly Counter.Child _sshBytesToVps;
     private readonly Counter.Child _sshBytesFromVps;
 
-    /// <param name="processMetrics">Adds prometheus-net's process and .NET runtime figures (process_*, dotnet_*): a
-    /// few gauges read at scrape time, which cost no measurable memory.</param>
+    /// <param name="processMetrics">Adds the process's and the .NET runtime's own figures (<see cref="ProcessMetrics"/>:
+    /// process_*, dotnet_*), read at scrape time.</param>
     public HostMetrics(bool processMetrics = true)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
-        if (processMetrics) DotNetStats.Register(Registry);
         Factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        if (processMetrics) _ = new ProcessMetrics(Factory, Registry);
         _submitSeconds = Factory.CreateHistogram("kohakuriver_submit_duration_seconds",
             "Time the host took to accept a submission request (one task or a batch), from its arrival to its answer.",
             new HistogramConfiguration { Buckets = LatencyBuckets });

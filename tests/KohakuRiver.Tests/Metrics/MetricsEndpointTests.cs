@@ -91,9 +91,11 @@ public sealed class MetricsEndpointTests
         foreach (var status in Enum.GetValues<RiverTaskStatus>())
             Assert.Equal(0, metrics.Value($"kohakuriver_tasks{{status=\"{status.ToWire()}\"}}"));
         Assert.Equal(1, metrics.Value($"kohakuriver_node_up{{node=\"{host.NodeName}\"}}"));
-        // The runtime's own figures come along (DotNetStats on the host's registry).
-        Assert.True(metrics.Value("process_working_set_bytes") > 0, "the host process's working set");
+        // The process's and the runtime's own figures come along.
+        Assert.True(metrics.Value("process_resident_memory_bytes") > 10 << 20, "the host process's resident memory");
+        Assert.True(metrics.Value("process_cpu_seconds_total") > 0, "the host process's CPU time");
         Assert.True(metrics.Value("dotnet_total_memory_bytes") > 0, "the managed heap's size");
+        Assert.Equal("counter", metrics.Types["dotnet_collection_count_total"]);
     }
 
     [Fact]
