@@ -71,7 +71,8 @@ public static class HostServer
         app.MapEnvironmentEndpoints();
         app.MapVpsEndpoints();
         // The API token, like every client-facing endpoint (UseBearerTokens covers /metrics).
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<HostMetrics>().Registry);
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<HostMetrics>().Registry)
+            .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET"]));
         app.Services.GetRequiredService<ClusterStateMetrics>();
         // Resolve state now so that a broken database stops start-up rather than the first request.
         app.Services.GetRequiredService<ClusterState>();

@@ -99,6 +99,20 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_is_read_only()
+    {
+        await using var host = await RealHost.StartAsync();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.Uri, "/metrics")) { Content = new StringContent("x") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.Token);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("method POST is not allowed on /metrics", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_submission_is_counted_in_the_submit_histogram_and_its_tasks_in_tasks_submitted()
     {
         await using var host = await RealHost.StartAsync();
