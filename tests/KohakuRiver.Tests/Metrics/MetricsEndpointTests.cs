@@ -133,6 +133,20 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Two_hosts_in_one_process_keep_their_figures_apart()
+    {
+        await using var busy = await RealHost.StartAsync();
+        await using var idle = await RealHost.StartAsync();
+
+        await busy.Client.SubmitAsync(new SubmitRequest { Command = "true" });
+
+        Assert.Equal(1, (await MetricsText.ScrapeAsync(busy.Uri, busy.Token)).Value("kohakuriver_tasks_submitted_total"));
+        var other = await MetricsText.ScrapeAsync(idle.Uri, idle.Token);
+        Assert.Equal(0, other.Value("kohakuriver_tasks_submitted_total"));
+        Assert.Null(other.Value($"kohakuriver_node_cores{{node=\"{busy.NodeName}\"}}"));
+    }
+
+    [Fact]
     public async Task Tasks_by_status_queue_and_node_figures_follow_the_host_state()
     {
         await using var host = await RealHost.StartAsync(cores: 8);
