@@ -7,6 +7,8 @@
  *   count=N            how many GPUs nvmlDeviceGetCount_v2 reports (default 4; any number, to test a bad count)
  *   fail=NAME[:CODE]   the entry point NAME answers CODE (default 999, NVML_ERROR_UNKNOWN); may be repeated
  *   bad_name=unterminated|utf8   nvmlDeviceGetName fills its whole buffer without a NUL, or writes invalid UTF-8
+ *   overlap_probe_us=N nvmlDeviceGetUtilizationRates takes N microseconds and answers NVML_ERROR_UNKNOWN when another
+ *                      thread is inside it at the same time (to show that callers serialise their calls)
  * Tests load distinct copies of this file (glibc shares one library per path and inode), each beside its own
  * configuration, so copies in one process do not see each other's settings.
  *
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef int nvmlReturn_t;
 typedef struct nvmlDevice_st *nvmlDevice_t;
@@ -59,6 +62,8 @@ static int g_fail_codes[MAX_FAILS];
 static int g_fails;
 static char g_bad_name[32];
 static unsigned int g_utilization_calls[1024];
+static unsigned int g_overlap_probe_us;
+static int g_in_utilization;
 
 /* The PCI buses of a DGX A100's eight GPUs, repeated for larger counts. */
 static const unsigned int k_buses[8] = {0x07, 0x0F, 0x47, 0x4E, 0x87, 0x90, 0xB7, 0xBD};
@@ -72,6 +77,7 @@ static void read_config(void)
     g_count = 4;
     g_fails = 0;
     g_bad_name[0] = 0;
+    g_overlap_probe_us = 0;
     if (!dladdr((void *)read_config, &info) || !info.dli_fname) return;
     snprintf(path, sizeof path, "%s", info.dli_fname);
     char *slash = strrchr(path, '/');
@@ -89,6 +95,8 @@ static void read_config(void)
             if (colon) *colon = 0;
             snprintf(g_fail_names[g_fails], sizeof g_fail_names[0], "%.63s", line + 5);
             g_fails++;
+        } else if (strncmp(line, "overlap_probe_us=", 17) == 0) {
+            g_overlap_probe_us = (unsigned int)strtoul(line + 17, NULL, 10);
         } else if (strncmp(line, "bad_name=", 9) == 0) {
             snprintf(g_bad_name, sizeof g_bad_name, "%.31s", line + 9);
         }
@@ -216,6 +224,12 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *pci)
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization)
 {
     DEVICE_OR_FAIL("nvmlDeviceGetUtilizationRates");
+    if (g_overlap_probe_us) {
+        int overlapped = __atomic_fetch_add(&g_in_utilization, 1, __ATOMIC_SEQ_CST) != 0;
+        usleep(g_overlap_probe_us);
+        __atomic_fetch_sub(&g_in_utilization, 1, __ATOMIC_SEQ_CST);
+        if (overlapped) return NVML_ERROR_UNKNOWN;
+    }
     unsigned int call = g_utilization_calls[i]++;
     utilization->gpu = (unsigned int)(10 * i + call) % 101;
     utilization->memory = (unsigned int)(5 + 3 * i) % 101;
