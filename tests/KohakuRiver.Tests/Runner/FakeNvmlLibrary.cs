@@ -71,6 +71,11 @@ internal sealed class FakeNvmlLibrary : IDisposable
 
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kohakuriver-tests", "nvml-build-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
+        // Tests load copies of the build, never the build itself: it can go when the test process does.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        };
         var output = System.IO.Path.Combine(dir, "libnvidia-ml.so.1");
         // No -soname: glibc would share every copy under one SONAME.
         var psi = new ProcessStartInfo(gcc, ["-shared", "-fPIC", "-O2", "-Wall", "-o", output, source])

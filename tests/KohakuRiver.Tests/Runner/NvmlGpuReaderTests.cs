@@ -201,6 +201,18 @@ public sealed class NvmlGpuReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_bare_library_name_the_loader_cannot_find_is_a_machine_without_nvml()
+    {
+        var log = new ListLogger<NvmlGpuReader>();
+        using var reader = new NvmlGpuReader("libkohakuriver-no-such-nvml.so.1", "/sys", log);
+
+        Assert.Empty(reader.Sample());
+
+        Assert.Contains("libkohakuriver-no-such-nvml.so.1", reader.UnavailableReason);
+        Assert.StartsWith("Information: No GPUs reported: no NVML library on this machine", Assert.Single(log.Lines));
+    }
+
+    [Fact]
     public void A_library_that_is_not_nvml_gives_no_gpus_with_a_warning()
     {
         // Any shared object without NVML's entry points: the C library itself.
