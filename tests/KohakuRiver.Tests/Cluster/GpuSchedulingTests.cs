@@ -2,14 +2,15 @@ using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Tests.Docker;
+using KohakuRiver.Tests.Runner;
 using Xunit;
 
 namespace KohakuRiver.Tests.Cluster;
 
 /// <summary>
-/// GPUs from submission to the engine, against a real host and runner. The runner's node is registered again with two
-/// GPUs it does not have (this machine's engine has no GPU runtime): the host places and reserves them like real ones,
-/// the runner's engine refuses them, the task fails saying why, and the host frees them for the next task.
+/// GPUs from discovery to the engine, against a real host and runner: the runner reads two GPUs through NVML (the
+/// stand-in library), the host places and reserves them, the runner's engine refuses them (this machine's engine has
+/// no GPU runtime), the task fails saying why, and the host frees them for the next task.
 /// </summary>
 public sealed class GpuSchedulingTests(DockerFixture docker) : IClassFixture<DockerFixture>
 {
@@ -20,18 +21,13 @@ public sealed class GpuSchedulingTests(DockerFixture docker) : IClassFixture<Doc
     {
         docker.RequireDocker();
         using var cts = DockerFixture.Timeout(120);
-        await using var cluster = await TestCluster.StartAsync();
+        // The runner finds its GPUs through its real NVML reader, pointed at the stand-in driver library with two GPUs.
+        using var library = FakeNvmlLibrary.Create("count=2");
+        await using var cluster = await TestCluster.StartAsync(configure: s => s.GpuLibraryPath = library.Path);
         var name = cluster.NodeNames[0];
-        var node = (await cluster.Client.GetNodesAsync(cts.Token)).Single(n => n.NodeName == name);
-        using (var runnerSide = cluster.ClusterTokenClient())
-        {
-            await runnerSide.RegisterAsync(new RegisterRequest
-            {
-                Hostname = name, Url = node.Url, TotalCores = node.TotalCores, TotalRamBytes = node.TotalMemoryBytes,
-                NumaTopology = node.NumaTopology, RunnerVersion = node.RunnerVersion,
-                GpuInfo = [new GpuInfo { GpuId = 0, NumaNode = 0 }, new GpuInfo { GpuId = 1, NumaNode = 0 }],
-            }, cts.Token);
-        }
+        await Eventually.TrueAsync(async () =>
+            (await cluster.Client.GetNodesAsync(cts.Token)).Single(n => n.NodeName == name).GpuInfo is { Count: 2 },
+            TimeSpan.FromSeconds(20), "the runner registered with the stand-in's two GPUs");
 
         var one = await cluster.RunAsync(new SubmitRequest { Command = "true", RegistryImage = DockerFixture.BusyboxImage, RequiredGpuCount = 1 });
         Assert.SkipWhen(one.Status == RiverTaskStatus.Completed, "this engine gives GPUs to containers, so there is no refusal to check");
