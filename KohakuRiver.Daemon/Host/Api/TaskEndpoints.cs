@@ -74,7 +74,8 @@ public static class TaskEndpoints
         api.MapPost("/tasks/wait", async (HttpRequest req, ClusterState state) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.WaitRequest);
-            if (body.TaskIds.Count == 0) throw ApiException.BadRequest("task_ids is empty");
+            // JSON null for the list reads as null despite the property's default.
+            if (body.TaskIds is not { Count: > 0 }) throw ApiException.BadRequest("task_ids is missing or empty");
             if (body.TimeoutSeconds is < 0 or > 300 || double.IsNaN(body.TimeoutSeconds))
                 throw ApiException.BadRequest($"timeout_seconds must be between 0 and 300, got {body.TimeoutSeconds}");
             var tasks = await state.WaitAsync(body.TaskIds.Distinct().ToList(), body.Any, TimeSpan.FromSeconds(body.TimeoutSeconds), req.HttpContext.RequestAborted);
