@@ -77,6 +77,7 @@ public sealed class ClusterStateMetrics
             _queueDepth.Set(active.Queued);
             _queueOldestWait.Set(active.OldestQueuedSubmittedAt is { } since ? Math.Max(0, (_time.GetUtcNow() - since).TotalSeconds) : 0);
 
+            var reservedGpus = _state.ReservedGpuCounts();
             foreach (var node in _state.Nodes())
             {
                 var name = node.NodeName;
@@ -88,7 +89,8 @@ public sealed class ClusterStateMetrics
                 _memoryReserved.Set(node.MemoryReservedBytes, name);
                 _memoryFree.Set(node.AvailableMemoryBytes, name);
                 var gpus = node.GpuInfo ?? [];
-                var inUse = node.GpusInUse?.Distinct().Count() ?? 0;
+                // What /api/nodes shows where it says; else the scheduler's ledger, which it is made from.
+                var inUse = node.GpusInUse?.Distinct().Count() ?? reservedGpus.GetValueOrDefault(name);
                 _gpus.Set(gpus.Count, name);
                 _gpusInUse.Set(inUse, name);
                 _gpusFree.Set(Math.Max(0, gpus.Count - inUse), name);

@@ -266,6 +266,34 @@ public sealed class MetricsEndpointTests
         Assert.Empty(next.SeriesStartingWith($"kohakuriver_gpu_memory_total_bytes{{node=\"{node}\",gpu=\"1\"}}"));
     }
 
+    [Fact]
+    public async Task A_task_holding_a_GPU_counts_it_in_use_on_its_node()
+    {
+        await using var host = await RealHost.StartAsync();
+        // A second node served by the same stub runner, with two GPUs.
+        var stub = (await host.Client.GetNodesAsync()).Single(n => n.NodeName == host.NodeName).Url;
+        var node = "gpu-" + Guid.NewGuid().ToString("N")[..6];
+        await host.RunnerSide.RegisterAsync(new RegisterRequest
+        {
+            Hostname = node, Url = stub, TotalCores = 8, TotalRamBytes = 32L << 30,
+            GpuInfo = [new GpuInfo { GpuId = 0, Name = "A" }, new GpuInfo { GpuId = 1, Name = "A" }],
+        });
+
+        var id = long.Parse((await host.Client.SubmitAsync(new SubmitRequest { Command = "true", Targets = [$"{node}::1"] })).TaskIds.Single());
+        await host.Dispatched(id);
+
+        var m = await MetricsText.ScrapeAsync(host.Uri, host.Token);
+        Assert.Equal(2, m.Value($"kohakuriver_node_gpus{{node=\"{node}\"}}"));
+        Assert.Equal(1, m.Value($"kohakuriver_node_gpus_in_use{{node=\"{node}\"}}"));
+        Assert.Equal(1, m.Value($"kohakuriver_node_gpus_free{{node=\"{node}\"}}"));
+
+        await host.ReportAsync(id, RiverTaskStatus.Running);
+        await host.ReportAsync(id, RiverTaskStatus.Completed, exitCode: 0);
+        var after = await MetricsText.ScrapeAsync(host.Uri, host.Token);
+        Assert.Equal(0, after.Value($"kohakuriver_node_gpus_in_use{{node=\"{node}\"}}"));
+        Assert.Equal(2, after.Value($"kohakuriver_node_gpus_free{{node=\"{node}\"}}"));
+    }
+
     /// <summary>A loopback port nothing listens on (bound, then released): connecting to it is refused at once.</summary>
     private static int ClosedPort()
     {
