@@ -17,9 +17,11 @@ public static class SocketRelay
     /// <summary>
     /// Relays until both directions end, or until either side fails or <paramref name="ct"/> fires, and
     /// then disposes both sockets. Never throws for network failures; the outcome says what happened, naming the
-    /// sides <paramref name="aName"/> and <paramref name="bName"/>.
+    /// sides <paramref name="aName"/> and <paramref name="bName"/>. <paramref name="relayed"/>, when given, hears of each
+    /// chunk as it is passed on: true for a→b, and its size (it must be quick and must not throw).
     /// </summary>
-    public static async Task<RelayOutcome> RunAsync(Socket a, Socket b, CancellationToken ct = default, string aName = "a", string bName = "b")
+    public static async Task<RelayOutcome> RunAsync(Socket a, Socket b, CancellationToken ct = default, string aName = "a", string bName = "b",
+        Action<bool, int>? relayed = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -27,7 +29,8 @@ public static class SocketRelay
         var failure = new StrongBox<string?>();
         try
         {
-            var counts = await Task.WhenAll(PumpAsync(a, b, $"{aName}→{bName}", abort, failure), PumpAsync(b, a, $"{bName}→{aName}", abort, failure))
+            var counts = await Task.WhenAll(PumpAsync(a, b, $"{aName}→{bName}", abort, failure, relayed is null ? null : n => relayed(true, n)),
+                    PumpAsync(b, a, $"{bName}→{aName}", abort, failure, relayed is null ? null : n => relayed(false, n)))
                 .ConfigureAwait(false);
             return new RelayOutcome(counts[0], counts[1], failure.Value);
         }
@@ -39,7 +42,7 @@ public static class SocketRelay
     }
 
     private static async Task<long> PumpAsync(Socket from, Socket to, string direction, CancellationTokenSource abort,
-        StrongBox<string?> failure)
+        StrongBox<string?> failure, Action<int>? relayed)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
@@ -55,6 +58,7 @@ public static class SocketRelay
                 for (int sent = 0; sent < read;)
                     sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, abort.Token).ConfigureAwait(false);
                 total += read;
+                relayed?.Invoke(read);
             }
             step = "shutdown";
             to.Shutdown(SocketShutdown.Send);

@@ -118,6 +118,7 @@ public sealed class TaskBatchBuilder
         RequiredCores = _template.Cores,
         RequiredMemoryBytes = _template.MemoryBytes,
         PidsLimit = _template.PidsLimit,
+        RequiredGpuCount = _template.Gpus,
         Targets = _template.Targets.Count > 0 ? [.. _template.Targets] : null,
         ContainerName = _template.Environment,
         RegistryImage = _template.Image,
@@ -169,6 +170,7 @@ public sealed class TaskBatchBuilder
             RequiredCores = _template.Cores,
             RequiredMemoryBytes = _template.MemoryBytes,
             PidsLimit = _template.PidsLimit,
+            RequiredGpuCount = _template.Gpus,
             Targets = _fixedTargets ?? (_targets.Length > 0 ? _targets.Select(FillOne).ToList() : null),
             ContainerName = _template.Environment,
             RegistryImage = _template.Image,
@@ -176,9 +178,19 @@ public sealed class TaskBatchBuilder
             AdditionalMounts = _fixedMounts ?? (_mounts.Length > 0 ? _mounts.Select(FillOne).ToList() : null),
         };
         if (_fixedTargets is null && spec.Targets is not null)
+        {
             foreach (var t in spec.Targets)
                 if (!TargetSpec.TryParse(t, out _, out var error))
                     throw new SweepException($"{description}: {error}");
+            try
+            {
+                GpuCount.Check(_template.Gpus, spec.Targets);
+            }
+            catch (ArgumentException e)
+            {
+                throw new SweepException($"{description}: {e.Message}");
+            }
+        }
 
         foreach (var name in _used)
             if (!parameters.ContainsKey(name) && Lookup(name) is { } v)

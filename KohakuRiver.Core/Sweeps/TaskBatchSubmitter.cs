@@ -61,6 +61,7 @@ public static class TaskBatchSubmitter
                     RequiredMemoryBytes = spec.RequiredMemoryBytes,
                     PidsLimit = spec.PidsLimit,
                     RequiredGpus = gpus is { Count: > 0 } ? gpus : null,
+                    RequiredGpuCount = spec.RequiredGpuCount,
                     TargetHostname = target?.NodeName,
                     TargetNumaNodeId = target?.NumaNodeId,
                     Environment = spec.ContainerName,

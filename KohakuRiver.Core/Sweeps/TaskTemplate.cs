@@ -18,13 +18,15 @@ public sealed class TaskTemplate
     public int? PidsLimit { get; init; }
     /// <summary>Each target gets its own task (one batch); none lets the host place it.</summary>
     public IReadOnlyList<string> Targets { get; init; } = [];
+    /// <summary>How many GPUs each task needs, chosen by the host; null for none (or for GPU ids in the targets).</summary>
+    public int? Gpus { get; init; }
     public string? Environment { get; init; }
     public string? Image { get; init; }
     public IReadOnlyList<string> Mounts { get; init; } = [];
     public bool? Privileged { get; init; }
 
-    /// <summary>Checks what can be checked before any point arrives: a command, sane resources, and targets that
-    /// hold no placeholder must parse.</summary>
+    /// <summary>Checks what can be checked before any point arrives: a command, sane resources, targets that hold no
+    /// placeholder must parse, and a GPU count is 1 to 64 and not given with targets that name GPU ids.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Command)) throw new ArgumentException("the command is empty", nameof(Command));
@@ -37,5 +39,6 @@ public sealed class TaskTemplate
         foreach (var t in Targets)
             if (!PlaceholderTemplate.Parse(t).HasPlaceholders && !TargetSpec.TryParse(t, out _, out var error))
                 throw new ArgumentException(error, nameof(Targets));
+        GpuCount.Check(Gpus, Targets.Where(t => !PlaceholderTemplate.Parse(t).HasPlaceholders));
     }
 }

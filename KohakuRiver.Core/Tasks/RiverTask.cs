@@ -19,7 +19,11 @@ public sealed class RiverTask
     /// <summary>The sweep parameters this task was made from (empty for a plain task).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     public int RequiredCores { get; init; }
+    /// <summary>The GPU ids the task holds: as asked for, or as the host chose them for <see cref="RequiredGpuCount"/>
+    /// when it placed the task (null while such a task waits in the queue).</summary>
     public IReadOnlyList<int>? RequiredGpus { get; init; }
+    /// <summary>How many GPUs the task asked the host to choose (-Gpus); null when it named ids or wanted none.</summary>
+    public int? RequiredGpuCount { get; init; }
     public long? RequiredMemoryBytes { get; init; }
     /// <summary>The most processes and threads the container may hold at once.</summary>
     public int? PidsLimit { get; init; }

@@ -22,6 +22,7 @@ public static class TaskWireMapping
             Parameters = wire.Parameters,
             RequiredCores = wire.RequiredCores,
             RequiredGpus = wire.RequiredGpus,
+            RequiredGpuCount = wire.RequiredGpuCount,
             RequiredMemoryBytes = wire.RequiredMemoryBytes,
             PidsLimit = wire.PidsLimit,
             TargetHostname = wire.TargetHostname,

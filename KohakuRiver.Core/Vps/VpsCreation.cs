@@ -23,6 +23,7 @@ public static class VpsCreation
             throw new ArgumentOutOfRangeException(nameof(options), options.WaitSeconds, $"the wait is 0 to {MaxWaitSeconds} seconds");
         var environment = string.IsNullOrWhiteSpace(options.Environment) ? null : EnvironmentNames.Validate(options.Environment.Trim());
         var target = string.IsNullOrWhiteSpace(options.Target) ? null : TargetSpec.Parse(options.Target);
+        GpuCount.Check(options.Gpus, [options.Target]);
         return new VpsCreateRequest
         {
             Name = string.IsNullOrWhiteSpace(options.Name) ? null : options.Name.Trim(),
@@ -32,6 +33,7 @@ public static class VpsCreation
             TargetHostname = target?.NodeName,
             TargetNumaNodeId = target?.NumaNodeId,
             RequiredGpus = target?.GpuIds is { Count: > 0 } gpus ? [.. gpus] : null,
+            RequiredGpuCount = options.Gpus,
             ContainerName = environment,
             SshKeyMode = key.SshKeyMode,
             SshPublicKey = key.PublicKey,

@@ -32,6 +32,9 @@ public sealed class DaemonSettings
     public int RunnerCores { get; set; }
     /// <summary>Memory this runner offers; 0 = all it detects.</summary>
     public long RunnerMemoryBytes { get; set; }
+    /// <summary>NVIDIA's NVML library, through which a runner finds and samples its GPUs: a path, or a bare name that the
+    /// loader's search path resolves. Empty turns GPU discovery off.</summary>
+    public string GpuLibraryPath { get; set; } = "libnvidia-ml.so.1";
     /// <summary>Mounts added to every task container, <c>host_path:container_path[:ro]</c>.</summary>
     public List<string> ExtraMounts { get; set; } = [];
     /// <summary>Host folders (besides the shared and local-temp dirs) that tasks and VPSs may mount from.</summary>

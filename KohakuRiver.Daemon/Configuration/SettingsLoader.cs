@@ -47,6 +47,13 @@ public static class SettingsLoader
             s.RunnerMemoryBytes = b;
             return null;
         }, s => s.RunnerMemoryBytes),
+        new("gpu_library_path", "NVIDIA's NVML library a runner reads its GPUs through, a path or a name on the loader's search path (empty: no GPU discovery)", (s, v) =>
+        {
+            var t = v.Trim();
+            if (t.Any(char.IsControl)) return "the path contains a control character";
+            s.GpuLibraryPath = t;
+            return null;
+        }, s => s.GpuLibraryPath),
         new("extra_mounts", "mounts for every task, host:container[:ro], comma-separated", (s, v) =>
         {
             var list = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();

@@ -7,6 +7,7 @@ using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Api;
 using KohakuRiver.Daemon.Host.Dispatch;
+using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Host.Monitoring;
 using KohakuRiver.Daemon.Host.SshProxy;
 using KohakuRiver.Daemon.Host.State;
@@ -14,6 +15,7 @@ using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Security;
 using KohakuRiver.Daemon.Web;
 using KohakuRiver.Core.Wire;
+using Prometheus;
 
 namespace KohakuRiver.Daemon.Host;
 
@@ -41,6 +43,8 @@ public static class HostServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new HostStore(settings.DatabasePath));
         builder.Services.AddSingleton<ClusterState>();
+        builder.Services.AddSingleton(_ => new HostMetrics());
+        builder.Services.AddSingleton<ClusterStateMetrics>();
         builder.Services.AddSingleton<RunnerGateway>();
         builder.Services.AddSingleton<IContainerEngine>(_ => new DockerEngine(settings.DockerSocket));
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
@@ -66,6 +70,10 @@ public static class HostServer
         app.MapNodeEndpoints();
         app.MapEnvironmentEndpoints();
         app.MapVpsEndpoints();
+        // The API token, like every client-facing endpoint (UseBearerTokens covers /metrics).
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<HostMetrics>().Registry)
+            .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET"]));
+        app.Services.GetRequiredService<ClusterStateMetrics>();
         // Resolve state now so that a broken database stops start-up rather than the first request.
         app.Services.GetRequiredService<ClusterState>();
         return app;

@@ -9,6 +9,7 @@ using KohakuRiver.Daemon.Runner.Agent;
 using KohakuRiver.Daemon.Runner.Api;
 using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Daemon.Runner.Resources;
+using KohakuRiver.Daemon.Runner.Resources.Gpu;
 using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Runner;
@@ -39,6 +40,9 @@ public static class RunnerServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IContainerEngine>(services => new DockerEngine(settings.DockerSocket, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ResourceDetector>();
+        // Disposed with the application: NVML is shut down when the runner stops.
+        builder.Services.AddSingleton(services => new NvmlGpuReader(settings.GpuLibraryPath, "/sys", services.GetRequiredService<ILogger<NvmlGpuReader>>()));
+        builder.Services.AddSingleton(_ => new CpuTemperatureReader("/sys"));
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
         builder.Services.AddSingleton<ImageSync>();
         builder.Services.AddSingleton<HostLink>();

@@ -51,13 +51,13 @@ public static class ApiPipeline
         });
 
     /// <summary>
-    /// Requires <c>Authorization: Bearer …</c> on every /api path. <paramref name="tokenFor"/> says which token a
-    /// path needs (compared in constant time).
+    /// Requires <c>Authorization: Bearer …</c> on every /api and /ws path and on /metrics (Prometheus sends the token
+    /// from its scrape config). <paramref name="tokenFor"/> says which token a path needs (compared in constant time).
     /// </summary>
     public static IApplicationBuilder UseBearerTokens(this IApplicationBuilder app, Func<PathString, (string Token, string Name)> tokenFor) =>
         app.Use(async (ctx, next) =>
         {
-            if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/ws"))
+            if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/ws") || ctx.Request.Path.StartsWithSegments("/metrics"))
             {
                 var (expected, name) = tokenFor(ctx.Request.Path);
                 var header = ctx.Request.Headers.Authorization.ToString();

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using KohakuRiver.Core.Client;
 using KohakuRiver.Core.Errors;
+using KohakuRiver.Core.Parsing;
 using KohakuRiver.Core.Vps;
 using KohakuRiver.PowerShell.Completion;
 using KohakuRiver.PowerShell.Hosting;
@@ -48,6 +49,11 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
     [ArgumentCompleter(typeof(TargetCompleter))]
     public string? Target { get; set; }
 
+    /// <summary>How many GPUs the VPS needs; the host chooses which (not together with GPU ids in -Target).</summary>
+    [Parameter]
+    [ValidateRange(1, Core.Wire.RequestLimits.MaxGpuIds)]
+    public int Gpus { get; set; }
+
     [Parameter]
     public string? Name { get; set; }
 
@@ -79,6 +85,20 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
     [ValidateRange(0, VpsCreation.MaxWaitSeconds)]
     public int WaitSec { get; set; }
 
+    /// <summary>-Gpus with GPU ids in -Target is wrong for every VPS this call would make: it stops the command before
+    /// anything is sent.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            GpuCount.Check(Bound(nameof(Gpus)) ? Gpus : null, [Target]);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowRiverError(e, Target, RiverObjectKind.Vps);
+        }
+    }
+
     protected override void ProcessRecord()
     {
         VpsCreationPlan plan;
@@ -91,6 +111,7 @@ public sealed class NewRiverVpsCommand : RiverClientCmdlet
                 MemoryBytes = Bound(nameof(Memory)) ? Memory : null,
                 PidsLimit = Bound(nameof(PidsLimit)) ? PidsLimit : null,
                 Target = Target,
+                Gpus = Bound(nameof(Gpus)) ? Gpus : null,
                 Name = Name,
                 WaitSeconds = Bound(nameof(WaitSec)) ? WaitSec : null,
             };

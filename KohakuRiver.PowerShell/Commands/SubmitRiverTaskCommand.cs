@@ -64,6 +64,11 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int Cores { get; set; }
 
+    /// <summary>How many GPUs each task needs; the host chooses which (not together with GPU ids in -Target).</summary>
+    [Parameter]
+    [ValidateRange(1, Core.Wire.RequestLimits.MaxGpuIds)]
+    public int Gpus { get; set; }
+
     /// <summary>Memory limit: <c>8GB</c> or <c>'8G'</c> (powers of 1024).</summary>
     [Parameter]
     [MemorySizeTransformation]
@@ -113,6 +118,7 @@ public sealed class SubmitRiverTaskCommand : RiverClientCmdlet
                 MemoryBytes = Bound(nameof(Memory)) ? Memory : null,
                 PidsLimit = Bound(nameof(PidsLimit)) ? PidsLimit : null,
                 Targets = Target ?? [],
+                Gpus = Bound(nameof(Gpus)) ? Gpus : null,
                 Environment = Environment,
                 Image = Image,
                 Mounts = Mount ?? [],

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
@@ -8,6 +9,7 @@ using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Logs;
+using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Web;
@@ -22,19 +24,24 @@ public static class TaskEndpoints
     {
         var api = app.MapGroup("/api");
 
-        api.MapPost("/submit", async (HttpRequest req, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
+        api.MapPost("/submit", async (HttpRequest req, ClusterState state, EnvironmentService envs, DaemonSettings settings, HostMetrics metrics) =>
         {
+            var clock = Stopwatch.StartNew();
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.SubmitRequest);
             await CheckEnvironmentsAsync([body], envs, settings, req.HttpContext.RequestAborted);
-            return ApiPipeline.Json(state.Submit([body]), RiverJsonContext.Default.SubmitResponse, 202);
+            var accepted = state.Submit([body]);
+            metrics.SubmissionAccepted(accepted.TaskIds.Count, clock.Elapsed);
+            return ApiPipeline.Json(accepted, RiverJsonContext.Default.SubmitResponse, 202);
         });
 
-        api.MapPost("/batches", async (HttpContext ctx, ClusterState state, EnvironmentService envs, DaemonSettings settings) =>
+        api.MapPost("/batches", async (HttpContext ctx, ClusterState state, EnvironmentService envs, DaemonSettings settings, HostMetrics metrics) =>
         {
+            var clock = Stopwatch.StartNew();
             var body = await ctx.Request.ReadJsonAsync(RiverJsonContext.Default.BatchSubmitRequest);
             if (body.Tasks is null || body.Tasks.Any(t => t is null)) throw ApiException.BadRequest("tasks must be a list of task specifications, without nulls");
             await CheckEnvironmentsAsync(body.Tasks, envs, settings, ctx.RequestAborted);
             var accepted = state.Submit(body.Tasks);
+            metrics.SubmissionAccepted(accepted.TaskIds.Count, clock.Elapsed);
             LargeRequestMemory.CompactAfter(ctx.Response, accepted.TaskIds.Count);
             return ApiPipeline.Json(accepted, RiverJsonContext.Default.SubmitResponse, 202);
         }).WithMetadata(new RequestSizeLimitAttribute(RequestLimits.MaxBatchBodyBytes));
@@ -67,7 +74,8 @@ public static class TaskEndpoints
         api.MapPost("/tasks/wait", async (HttpRequest req, ClusterState state) =>
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.WaitRequest);
-            if (body.TaskIds.Count == 0) throw ApiException.BadRequest("task_ids is empty");
+            // JSON null for the list reads as null despite the property's default.
+            if (body.TaskIds is not { Count: > 0 }) throw ApiException.BadRequest("task_ids is missing or empty");
             if (body.TimeoutSeconds is < 0 or > 300 || double.IsNaN(body.TimeoutSeconds))
                 throw ApiException.BadRequest($"timeout_seconds must be between 0 and 300, got {body.TimeoutSeconds}");
             var tasks = await state.WaitAsync(body.TaskIds.Distinct().ToList(), body.Any, TimeSpan.FromSeconds(body.TimeoutSeconds), req.HttpContext.RequestAborted);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using KohakuRiver.Daemon.Host.Background;
+using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Host.Records;
 using KohakuRiver.Daemon.Host.State;
 
@@ -8,8 +10,10 @@ namespace KohakuRiver.Daemon.Host.Dispatch;
 /// Wakes whenever capacity may have freed or work arrived, places queued tasks and hands each to its runner.
 /// Event-driven (no polling interval), so a task waits for nothing but capacity. The sends run as
 /// <see cref="BackgroundCalls"/>, so that the next pass need not wait for a slow runner and shutdown waits for them.
+/// Each placed task's wait in the queue and each accepted hand-over's time go to <see cref="HostMetrics"/>.
 /// </summary>
-public sealed class Dispatcher(ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILogger<Dispatcher> log) : BackgroundService
+public sealed class Dispatcher(ClusterState state, RunnerGateway runners, BackgroundCalls calls, ILogger<Dispatcher> log,
+    HostMetrics? metrics = null, TimeProvider? time = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,8 +22,13 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, Backgr
             try
             {
                 await state.DispatchSignal.WaitAsync(stoppingToken);
-                foreach (var d in state.TakeDispatches())
+                var placed = state.TakeDispatches();
+                var now = (time ?? TimeProvider.System).GetUtcNow();
+                foreach (var d in placed)
+                {
+                    metrics?.TaskLeftQueue(now - d.Task.SubmittedAt);
                     calls.Start($"dispatch of task {d.Task.TaskId} to {d.NodeName}", ct => SendAsync(d, ct));
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -36,7 +45,9 @@ public sealed class Dispatcher(ClusterState state, RunnerGateway runners, Backgr
     {
         try
         {
+            var clock = Stopwatch.StartNew();
             await runners.ExecuteAsync(d.RunnerUrl, d.Task.ToWire(), ct);
+            metrics?.TaskHandedOver(clock.Elapsed);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -2,16 +2,20 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Metrics;
 
 namespace KohakuRiver.Daemon.Host.Dispatch;
 
-/// <summary>The host's calls to runners, authenticated with the cluster token.</summary>
+/// <summary>The host's calls to runners, authenticated with the cluster token. Each failed call is counted by its
+/// operation in <see cref="HostMetrics"/> (when given one).</summary>
 public sealed class RunnerGateway : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly HostMetrics? _metrics;
 
-    public RunnerGateway(DaemonSettings settings)
+    public RunnerGateway(DaemonSettings settings, HostMetrics? metrics = null)
     {
+        _metrics = metrics;
         _http = new HttpClient(new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -24,33 +28,34 @@ public sealed class RunnerGateway : IDisposable
     }
 
     public Task ExecuteAsync(string runnerUrl, TaskDto task, CancellationToken ct) =>
-        PostAsync(runnerUrl, "api/execute", JsonContent.Create(task, RiverJsonContext.Default.TaskDto), ct);
+        PostAsync(runnerUrl, "execute", "api/execute", JsonContent.Create(task, RiverJsonContext.Default.TaskDto), ct);
 
     public Task KillAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
-        PostAsync(runnerUrl, "api/kill", Command(taskId, containerName), ct);
+        PostAsync(runnerUrl, "kill", "api/kill", Command(taskId, containerName), ct);
 
     public Task PauseAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
-        PostAsync(runnerUrl, "api/pause", Command(taskId, containerName), ct);
+        PostAsync(runnerUrl, "pause", "api/pause", Command(taskId, containerName), ct);
 
     public Task ResumeAsync(string runnerUrl, long taskId, string? containerName, CancellationToken ct) =>
-        PostAsync(runnerUrl, "api/resume", Command(taskId, containerName), ct);
+        PostAsync(runnerUrl, "resume", "api/resume", Command(taskId, containerName), ct);
 
     public Task StopVpsAsync(string runnerUrl, long taskId, CancellationToken ct) =>
-        PostAsync(runnerUrl, $"api/vps/stop/{taskId}", Command(taskId, null), ct);
+        PostAsync(runnerUrl, "vps_stop", $"api/vps/stop/{taskId}", Command(taskId, null), ct);
 
     public async Task<VpsRestartResponse> RestartVpsAsync(string runnerUrl, long taskId, CancellationToken ct)
     {
-        var body = await PostForBodyAsync(runnerUrl, $"api/vps/restart/{taskId}", Command(taskId, null), ct);
+        var body = await PostForBodyAsync(runnerUrl, "vps_restart", $"api/vps/restart/{taskId}", Command(taskId, null), ct);
         return JsonSerializer.Deserialize(body, RiverJsonContext.Default.VpsRestartResponse) ?? new VpsRestartResponse();
     }
 
     private static JsonContent Command(long taskId, string? containerName) =>
         JsonContent.Create(new RunnerTaskCommand { TaskId = taskId, ContainerName = containerName }, RiverJsonContext.Default.RunnerTaskCommand);
 
-    private async Task PostAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct) =>
-        await PostForBodyAsync(runnerUrl, path, content, ct);
+    private async Task PostAsync(string runnerUrl, string operation, string path, HttpContent content, CancellationToken ct) =>
+        await PostForBodyAsync(runnerUrl, operation, path, content, ct);
 
-    private async Task<string> PostForBodyAsync(string runnerUrl, string path, HttpContent content, CancellationToken ct)
+    /// <param name="operation">The call's name in the failure counter (one of <see cref="HostMetrics.RunnerOperations"/>).</param>
+    private async Task<string> PostForBodyAsync(string runnerUrl, string operation, string path, HttpContent content, CancellationToken ct)
     {
         HttpResponseMessage response;
         try
@@ -59,6 +64,7 @@ public sealed class RunnerGateway : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
+            _metrics?.RunnerCallFailed(operation, unreachable: true);
             throw new RunnerCallException(null, $"runner at {runnerUrl} unreachable: {e.Message}");
         }
         using (response)
@@ -74,6 +80,7 @@ public sealed class RunnerGateway : IDisposable
             {
                 detail = body;
             }
+            _metrics?.RunnerCallFailed(operation, unreachable: false);
             throw new RunnerCallException((int)response.StatusCode, $"runner at {runnerUrl} answered {(int)response.StatusCode}: {detail}");
         }
     }

@@ -21,7 +21,11 @@ public sealed class TaskRecord
     /// <summary>The sweep parameters this task was made from (empty for a plain task).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; set; } = ReadOnlyDictionary<string, string>.Empty;
     public int RequiredCores { get; set; }
+    /// <summary>The GPU ids the task holds: as asked for, or as the host chose them for <see cref="RequiredGpuCount"/>
+    /// when it placed the task (null while such a task is queued).</summary>
     public List<int>? RequiredGpus { get; set; }
+    /// <summary>How many GPUs the submitter asked for, when it asked for a number rather than for ids.</summary>
+    public int? RequiredGpuCount { get; set; }
     public long? RequiredMemoryBytes { get; set; }
     public int? PidsLimit { get; set; }
     /// <summary>The node the submitter asked for, if any.</summary>

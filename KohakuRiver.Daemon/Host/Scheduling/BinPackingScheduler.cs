@@ -4,7 +4,9 @@ namespace KohakuRiver.Daemon.Host.Scheduling;
 /// Placement split as Nomad does it: feasibility (could this node ever run the request?) and fit (can it now?),
 /// then ranking. Pure functions over a snapshot, so every rule is tested without a cluster.
 /// Ranking is best-fit: the fitting node left with the fewest free cores after placement, then the least free
-/// memory, then the node name (ordinal) so that the choice is deterministic.
+/// memory, then the fewest free GPUs (so a task without GPUs leaves a GPU node's cores to the GPU tasks when another node
+/// fits it as well), then the node name (ordinal) so that the choice is deterministic. Which GPUs a task asking for a
+/// number of them gets is <see cref="ChooseGpus"/>.
 /// </summary>
 public static class BinPackingScheduler
 {
@@ -37,6 +39,7 @@ public static class BinPackingScheduler
             var missing = gpus.Where(g => !n.Gpus.Contains(g)).ToList();
             if (missing.Count > 0) return $"{n.Name} has no GPU {string.Join(",", missing)}";
         }
+        if (r.GpuCount > n.Gpus.Count) return $"{n.Name} has {n.Gpus.Count} GPU(s), {r.GpuCount} requested";
         return null;
     }
 
@@ -47,6 +50,7 @@ public static class BinPackingScheduler
         if (r.NumaNode is { } numa &&
             r.Cores > n.NumaCores[numa] - n.ReservedNumaCores.GetValueOrDefault(numa)) return false;
         if (r.GpuIds is { Count: > 0 } gpus && gpus.Any(n.ReservedGpus.Contains)) return false;
+        if (r.GpuCount > 0 && r.GpuCount > n.FreeGpuCount) return false;
         return true;
     }
 
@@ -59,7 +63,7 @@ public static class BinPackingScheduler
         if (r.GpuIds is { Count: > 0 } gpus)
             foreach (var gpu in gpus)
                 if (!n.Gpus.Contains(gpu)) return false;
-        return true;
+        return r.GpuCount <= n.Gpus.Count;
     }
 
     /// <summary>The node to run the request on now, or null when it has to wait.</summary>
@@ -80,6 +84,39 @@ public static class BinPackingScheduler
         var c = (a.FreeCores - r.Cores).CompareTo(b.FreeCores - r.Cores);
         if (c != 0) return c;
         c = (a.FreeMemoryBytes - r.MemoryBytes).CompareTo(b.FreeMemoryBytes - r.MemoryBytes);
+        if (c != 0) return c;
+        c = a.FreeGpuCount.CompareTo(b.FreeGpuCount);
         return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> free GPUs of <paramref name="node"/> a task asking for a number of GPUs gets, in
+    /// ascending order; null when fewer are free. Deterministic and NUMA-aware where the runner reported where its GPUs
+    /// are: with a NUMA node named (<paramref name="numaNode"/>), that node's free GPUs first, then the lowest other
+    /// ids; without one, all on one NUMA node when some node has enough free (the one with the fewest free GPUs that
+    /// still has enough, so larger groups stay whole for larger requests; ties to the lower NUMA id), else the lowest
+    /// free ids. Within a group, lowest ids first.
+    /// </summary>
+    public static IReadOnlyList<int>? ChooseGpus(NodeCapacity node, int count, int? numaNode)
+    {
+        if (count <= 0) return [];
+        var free = node.Gpus.Where(g => !node.ReservedGpus.Contains(g)).Order().ToList();
+        if (free.Count < count) return null;
+        int NumaOf(int gpu) => node.GpuNumaNodes.TryGetValue(gpu, out var numa) ? numa : -1;
+        List<int> chosen;
+        if (numaNode is { } wanted)
+        {
+            chosen = free.Where(g => NumaOf(g) == wanted).Concat(free.Where(g => NumaOf(g) != wanted)).Take(count).ToList();
+        }
+        else
+        {
+            var group = free.Where(g => NumaOf(g) >= 0).GroupBy(NumaOf)
+                .Where(g => g.Count() >= count)
+                .OrderBy(g => g.Count()).ThenBy(g => g.Key)
+                .FirstOrDefault();
+            chosen = (group ?? (IEnumerable<int>)free).Take(count).ToList();
+        }
+        chosen.Sort();
+        return chosen;
     }
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Security;
 
 namespace KohakuRiver.Daemon.Host.SshProxy;
@@ -13,9 +14,11 @@ namespace KohakuRiver.Daemon.Host.SshProxy;
 /// The host's SSH proxy (default port 8002): one request line, <c>REQUEST_TUNNEL &lt;task_id&gt; &lt;api_token&gt;</c>,
 /// then a plain TCP relay to the VPS's sshd. Nothing about the VPS is touched and no connection to it is
 /// made before the token has been checked and the task resolved, so an unauthenticated client learns
-/// nothing and reaches nothing. The reference system's token-less line is refused with a hint.
+/// nothing and reaches nothing. The reference system's token-less line is refused with a hint. Tunnels opened, open
+/// and the bytes they relay are counted in <see cref="HostMetrics"/> (when given one).
 /// </summary>
-public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver resolver, ILogger<SshProxyServer> log)
+public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver resolver, ILogger<SshProxyServer> log,
+    HostMetrics? metrics = null)
     : BackgroundService
 {
     private const string Usage = SshTunnel.RequestVerb + " <task_id> <api token>";
@@ -231,7 +234,17 @@ public sealed class SshProxyServer(DaemonSettings settings, ISshTargetResolver r
             var clock = Stopwatch.StartNew();
             var relayed = target;
             target = null; // the relay owns and disposes both sockets from here
-            var outcome = await SocketRelay.RunAsync(client, relayed, stop, "client", "VPS").ConfigureAwait(false);
+            RelayOutcome outcome;
+            metrics?.SshTunnelOpened();
+            try
+            {
+                outcome = await SocketRelay.RunAsync(client, relayed, stop, "client", "VPS",
+                    metrics is null ? null : metrics.SshBytesRelayed).ConfigureAwait(false);
+            }
+            finally
+            {
+                metrics?.SshTunnelClosed();
+            }
             log.LogInformation("SSH tunnel from {Peer} to VPS {TaskId} closed after {Seconds:0.0} s: {Sent} bytes sent, {Received} received{How}",
                 peer, taskId, clock.Elapsed.TotalSeconds, outcome.BytesAToB, outcome.BytesBToA,
                 outcome.Clean ? "" : $" (ended by {outcome.Failure})");

@@ -22,10 +22,11 @@ public sealed partial class ClusterState
             // a full cluster costs nothing per signal. When one task's end frees a little room, most queued tasks
             // still fit nowhere: a task larger than every node's free cores or free memory is skipped with two
             // comparisons, and so is one no smaller than a size that already found no node in this walk (room only
-            // shrinks while the walk places tasks). Only the rest are ranked over every node.
+            // shrinks while the walk places tasks). Only the rest are ranked over every node. A size counts GPUs too, so
+            // a task that waits for a free GPU rules out only tasks needing at least as many, never a task without GPUs.
             var room = NodeCapacities.RoomFor(capacities.Values, _pending.MinCores, _pending.MinMemoryBytes);
             var (mostCores, mostMemory) = NodeCapacities.MostFree(capacities.Values);
-            var unplaceable = new List<(int Cores, long MemoryBytes)>();
+            var unplaceable = new List<(int Cores, long MemoryBytes, int Gpus)>();
             foreach (var (id, cores, memory) in _pending.Entries)
             {
                 if (!room) break;
@@ -33,15 +34,24 @@ public sealed partial class ClusterState
                 var a = _active[id];
                 var request = ResourceRequest.Of(a.Task);
                 var anywhere = request is { TargetNode: null, NumaNode: null, GpuIds: null or { Count: 0 } };
-                if (anywhere && unplaceable.Exists(size => cores >= size.Cores && memory >= size.MemoryBytes)) continue;
+                var gpuCount = request.GpuCount;
+                if (anywhere && unplaceable.Exists(size => cores >= size.Cores && memory >= size.MemoryBytes && gpuCount >= size.Gpus)) continue;
                 // A task pinned to a node can only go there: look it up rather than rank every node.
                 var node = request.TargetNode is { } target
                     ? capacities.TryGetValue(target, out var pinned) && BinPackingScheduler.FitsNow(request, pinned) ? pinned : null
                     : BinPackingScheduler.Place(request, capacities.Values);
                 if (node is null)
                 {
-                    if (anywhere) unplaceable.Add((cores, memory));
+                    if (anywhere) unplaceable.Add((cores, memory, gpuCount));
                     continue;
+                }
+                if (gpuCount > 0)
+                {
+                    // The chosen ids are the task's before it moves, so the ledger reserves them with its cores; going
+                    // back to the queue releases and then forgets them (Move).
+                    var chosen = BinPackingScheduler.ChooseGpus(node, gpuCount, request.NumaNode)!;
+                    a.Task.RequiredGpus = [.. chosen];
+                    request = request with { GpuIds = chosen, GpuCount = 0 };
                 }
                 capacities[node.Name] = NodeCapacities.Reserve(node, request);
                 a.Task.NodeName = node.Name;

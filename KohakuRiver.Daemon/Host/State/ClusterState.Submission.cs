@@ -80,5 +80,6 @@ public sealed partial class ClusterState
     private static string Describe(TaskRecord t) =>
         $"a task needing {t.RequiredCores} core(s)" +
         (t.RequiredMemoryBytes is { } memory ? $" and {ByteSize.Format(memory)}" : "") +
+        (t.RequiredGpuCount is { } gpus ? $" and {gpus} GPU(s)" : t.RequiredGpus is { Count: > 0 } ids ? $" and GPU(s) {string.Join(",", ids)}" : "") +
         (t.TargetHostname is { } node ? $" on '{node}'" : "");
 }

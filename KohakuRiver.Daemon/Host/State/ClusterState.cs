@@ -117,6 +117,8 @@ public sealed partial class ClusterState : ISshTargetResolver
         a.Task.Status = to;
         a.StatusSince = now;
         Reconcile(a);
+        // GPUs the host chose for a count are the placement's: released above, forgotten here, chosen again when placed.
+        if (to == RiverTaskStatus.Pending && a.Task.RequiredGpuCount is not null) a.Task.RequiredGpus = null;
         _waiters.SignalChange(a.Task.TaskId);
     }
 

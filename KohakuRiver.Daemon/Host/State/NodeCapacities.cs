@@ -12,11 +12,13 @@ public static class NodeCapacities
     /// <summary>What a registration says a node has, read once per registration rather than on every dispatch pass.</summary>
     private static readonly ConditionalWeakTable<RegisterRequest, NodeShape> Shapes = new();
 
-    private sealed record NodeShape(IReadOnlyDictionary<int, int> NumaCores, IReadOnlySet<int> Gpus)
+    private sealed record NodeShape(IReadOnlyDictionary<int, int> NumaCores, IReadOnlySet<int> Gpus, IReadOnlyDictionary<int, int> GpuNumaNodes)
     {
         public static NodeShape Of(RegisterRequest registration) => new(
             (registration.NumaTopology ?? []).Where(kv => int.TryParse(kv.Key, out _)).ToDictionary(kv => int.Parse(kv.Key), kv => kv.Value.Cores.Count),
-            (registration.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet());
+            (registration.GpuInfo ?? []).Select(g => g.GpuId).ToHashSet(),
+            // A GPU listed twice keeps its first NUMA node; an unknown one (-1) is left out, as the scheduler reads absent as unknown.
+            (registration.GpuInfo ?? []).Where(g => g.NumaNode >= 0).DistinctBy(g => g.GpuId).ToDictionary(g => g.GpuId, g => g.NumaNode));
     }
 
     /// <summary>Every node's capacity and reservations now: O(nodes), from the ledger.</summary>
@@ -38,7 +40,10 @@ public static class NodeCapacities
                 shape.NumaCores,
                 held.NumaCores.Count == 0 ? NoNumaCores : new Dictionary<int, int>(held.NumaCores),
                 shape.Gpus,
-                held.Gpus.Count == 0 ? NoGpus : held.Gpus.Keys.ToHashSet());
+                held.Gpus.Count == 0 ? NoGpus : held.Gpus.Keys.ToHashSet())
+            {
+                GpuNumaNodes = shape.GpuNumaNodes,
+            };
         }
         return result;
     }

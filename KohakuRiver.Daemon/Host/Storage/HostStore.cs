@@ -297,6 +297,21 @@ public sealed class HostStore : IDisposable
         return d;
     }
 
+    /// <summary>The tasks in a final status, counted by status: one grouped COUNT that reads only the status index
+    /// (tasks_status), never a document. /metrics adds the unfinished tasks, which the host counts in memory.</summary>
+    public Dictionary<RiverTaskStatus, long> CountFinishedByStatus()
+    {
+        var finals = string.Join(",", Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).Select(s => $"'{s.ToWire()}'"));
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT status, COUNT(*) FROM tasks WHERE status IN ({finals}) GROUP BY status";
+        using var r = cmd.ExecuteReader();
+        var d = new Dictionary<RiverTaskStatus, long>();
+        while (r.Read())
+            if (TaskStatusNames.TryParse(r.GetString(0), out var s)) d[s] = r.GetInt64(1);
+        return d;
+    }
+
     private List<TaskRecord> QueryTasks(string sql, Action<SqliteParameterCollection> bind) => ReadTasks(sql, bind).ToList();
 
     private IEnumerable<TaskRecord> ReadTasks(string sql, Action<SqliteParameterCollection> bind)

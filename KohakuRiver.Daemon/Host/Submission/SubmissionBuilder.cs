@@ -35,6 +35,7 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
         {
             targets.Add(null);
         }
+        SubmissionValidator.CheckGpuCountAgainstTargets(label, request.RequiredGpuCount, targets);
         if (request.RequiredGpus is { Count: > 0 } gpuLists && gpuLists.Count != targets.Count)
             throw HostException.Invalid($"{label}required_gpus has {gpuLists.Count} lists for {targets.Count} targets; give one per target");
 
@@ -59,6 +60,7 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
                 RequiredMemoryBytes = container.MemoryBytes,
                 PidsLimit = container.PidsLimit,
                 RequiredGpus = gpus is { Count: > 0 } ? gpus : null,
+                RequiredGpuCount = request.RequiredGpuCount,
                 TargetHostname = target?.NodeName,
                 TargetNumaNodeId = target?.NumaNodeId,
                 Environment = environment,
@@ -92,6 +94,7 @@ public sealed class SubmissionBuilder(DaemonSettings settings)
             RequiredMemoryBytes = container.MemoryBytes,
             PidsLimit = container.PidsLimit,
             RequiredGpus = request.RequiredGpus is { Count: > 0 } gpus ? gpus : null,
+            RequiredGpuCount = request.RequiredGpuCount,
             TargetHostname = request.TargetHostname,
             TargetNumaNodeId = request.TargetNumaNodeId,
             Environment = environment,

@@ -36,6 +36,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
                 throw Bad(label, $"required_gpus has {gpuLists.Count} lists; at most {RequestLimits.MaxTargets} are allowed");
             foreach (var list in gpuLists) GpuIds(label, list);
         }
+        GpuCount(label, r.RequiredGpuCount, r.RequiredGpus is { } lists && lists.Any(l => l is { Count: > 0 }));
         if (r.Privileged == true && !settings.AllowPrivileged)
             throw Bad(label, "privileged containers are not allowed on this cluster (they are root on the node); an operator can allow them with the setting allow_privileged");
         var request = Container(label, r.RequiredCores, r.RequiredMemoryBytes, r.PidsLimit, r.AdditionalMounts, r.ContainerName, r.RegistryImage, ref total);
@@ -48,6 +49,7 @@ public sealed class SubmissionValidator(DaemonSettings settings)
     {
         var total = Name("", r.Name);
         if (r.RequiredGpus is { } gpus) GpuIds("", gpus);
+        GpuCount("", r.RequiredGpuCount, r.RequiredGpus is { Count: > 0 });
         if (r.TargetHostname is { } node && !TargetSpec.IsValidNodeName(node))
             throw Bad("", $"target_hostname '{ShownText.Of(node)}' is not a valid node name");
         if (r.TargetNumaNodeId is < 0) throw Bad("", "target_numa_node_id must be 0 or more");
@@ -206,6 +208,25 @@ public sealed class SubmissionValidator(DaemonSettings settings)
         if (ids.Count > RequestLimits.MaxGpuIds) throw Bad(label, $"a GPU list has {ids.Count} ids; at most {RequestLimits.MaxGpuIds} are allowed");
         if (ids.FirstOrDefault(id => id < 0) is var negative and < 0) throw Bad(label, $"GPU id {negative} is negative");
         if (ids.Distinct().Count() != ids.Count) throw Bad(label, "a GPU list names the same GPU twice");
+    }
+
+    /// <summary>A number of GPUs for the host to choose: 1 to <see cref="RequestLimits.MaxGpuIds"/>, and never together
+    /// with GPU ids (<paramref name="idsToo"/>), which would say twice, perhaps differently, which GPUs the task gets.</summary>
+    private static void GpuCount(string label, int? count, bool idsToo)
+    {
+        if (count is not { } n) return;
+        if (n < 1 || n > RequestLimits.MaxGpuIds)
+            throw Bad(label, $"required_gpu_count must be from 1 to {RequestLimits.MaxGpuIds}, got {n}");
+        if (idsToo)
+            throw Bad(label, "required_gpu_count and required_gpus cannot be given together: ask for a number of GPUs or for GPU ids, not both");
+    }
+
+    /// <summary>Targets that name GPU ids leave nothing for required_gpu_count to choose: both together are refused.</summary>
+    public static void CheckGpuCountAgainstTargets(string label, int? count, IEnumerable<TargetSpec?> targets)
+    {
+        if (count is null) return;
+        if (targets.FirstOrDefault(t => t?.GpuIds is { Count: > 0 }) is { } withIds)
+            throw Bad(label, $"required_gpu_count and the GPU ids in target '{withIds}' cannot be given together: ask for a number of GPUs or for GPU ids, not both");
     }
 
     /// <summary>A letter or '_', then letters, digits, '_', '.' or '-' (what shells and Docker pass on unchanged).</summary>

@@ -6,6 +6,7 @@ using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Resilience;
 using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Daemon.Runner.Resources;
+using KohakuRiver.Daemon.Runner.Resources.Gpu;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -20,6 +21,8 @@ public sealed class RunnerAgent(
     HostLink host,
     TaskExecutor executor,
     ResourceDetector resources,
+    NvmlGpuReader gpus,
+    CpuTemperatureReader temperatures,
     IServer server,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -86,6 +89,7 @@ public sealed class RunnerAgent(
                     TotalCores = resources.Cores,
                     TotalRamBytes = resources.MemoryBytes,
                     NumaTopology = resources.NumaTopology(),
+                    GpuInfo = gpus.Sample(),
                     RunnerVersion = Version,
                 }, c);
                 log.LogInformation("Registered with the host at {Host} as {Node} ({Url})", settings.HostUrl, settings.NodeName, url);
@@ -110,6 +114,7 @@ public sealed class RunnerAgent(
     private HeartbeatRequest Heartbeat()
     {
         var (total, used) = resources.ReadMemInfo();
+        var temperature = temperatures.Read();
         return new HeartbeatRequest
         {
             RunningTasks = [.. executor.HeldTaskIds],
@@ -118,6 +123,9 @@ public sealed class RunnerAgent(
             MemoryTotalBytes = total,
             MemoryUsedBytes = used,
             MemoryPercent = total > 0 ? Math.Clamp(Math.Round(100.0 * used / total, 1), 0, 100) : null,
+            CurrentAvgTemp = temperature?.Average,
+            CurrentMaxTemp = temperature?.Max,
+            GpuInfo = gpus.Sample(),
             RunnerVersion = Version,
         };
     }

@@ -174,7 +174,9 @@ public sealed partial class TaskExecutor : IAsyncDisposable
     /// <summary>An unexpected failure while starting or following a task or VPS: it fails with the reason.</summary>
     private async Task FailAsync(TaskRun run, Exception e)
     {
-        var message = e is EngineException ? $"Docker engine: {e.Message}" : e.Message;
+        var message = e is EngineException engine
+            ? GpuStartFailure.Describe(NodeName, run.Task.RequiredGpus, engine) ?? $"Docker engine: {e.Message}"
+            : e.Message;
         _log.LogWarning("{Kind} {TaskId} failed: {Message}", run.IsVps ? "VPS" : "Task", run.Task.TaskId, message);
         try
         {

@@ -120,6 +120,7 @@ public static class TaskEndpointCatalogue
         new("privileged", FieldKind.Bool),
         new("additional_mounts", FieldKind.TextList) { Sample = "/tmp:/data" },
         new("required_gpus", FieldKind.IntListList),
+        new("required_gpu_count", FieldKind.Int32) { Positive = true },
     ];
 
     private static IEnumerable<BodyMutation> SubmitRules(FuzzTargets t)
@@ -163,6 +164,11 @@ public static class TaskEndpointCatalogue
         yield return BodyMutation.Set("required_gpus", "two lists for one target", JsonNode.Parse("[[0],[1]]"));
         yield return BodyMutation.Set("required_gpus", $"{RequestLimits.MaxGpuIds + 1} GPU ids",
             new JsonArray(new JsonArray(Enumerable.Range(0, RequestLimits.MaxGpuIds + 1).Select(i => (JsonNode?)i).ToArray())));
+        yield return BodyMutation.Set("required_gpu_count", "GPUs on a node without GPUs", 1);
+        yield return BodyMutation.Set("required_gpu_count", "zero", 0);
+        yield return BodyMutation.Set("required_gpu_count", $"{RequestLimits.MaxGpuIds + 1}", RequestLimits.MaxGpuIds + 1);
+        yield return new BodyMutation("required_gpu_count with required_gpus", body => { body["required_gpu_count"] = 1; body["required_gpus"] = JsonNode.Parse("[[0]]"); });
+        yield return new BodyMutation("required_gpu_count with GPU ids in a target", body => { body["required_gpu_count"] = 1; body["targets"] = new JsonArray($"{t.NodeName}::0"); });
 
         foreach (var (why, name) in RuleValues.BadEnvironmentNames())
             yield return BodyMutation.Set("container_name", why, name);

@@ -41,6 +41,7 @@ public static class VpsEnvironmentCatalogue
                 new FieldSpec("ssh_public_key", FieldKind.Text) { Sample = "ssh-ed25519 AAAA fuzz" },
                 new FieldSpec("additional_mounts", FieldKind.TextList) { Sample = "/tmp:/data" },
                 new FieldSpec("required_gpus", FieldKind.IntList),
+                new FieldSpec("required_gpu_count", FieldKind.Int32) { Positive = true },
                 new FieldSpec("wait_seconds", FieldKind.Number) { NonNegative = true },
             ],
             Rules = VpsRules(t).ToList(),
@@ -156,6 +157,10 @@ public static class VpsEnvironmentCatalogue
         yield return BodyMutation.Set("required_gpus", "GPU on a node without GPUs", new JsonArray(0));
         yield return BodyMutation.Set("required_gpus", "negative GPU id", new JsonArray(-1));
         yield return BodyMutation.Set("required_gpus", $"{RequestLimits.MaxGpuIds + 1} GPU ids", new JsonArray(Enumerable.Range(0, RequestLimits.MaxGpuIds + 1).Select(i => (JsonNode?)i).ToArray()));
+        yield return BodyMutation.Set("required_gpu_count", "GPUs on a node without GPUs", 1);
+        yield return BodyMutation.Set("required_gpu_count", "zero", 0);
+        yield return BodyMutation.Set("required_gpu_count", $"{RequestLimits.MaxGpuIds + 1}", RequestLimits.MaxGpuIds + 1);
+        yield return new BodyMutation("required_gpu_count with required_gpus", body => { body["required_gpu_count"] = 1; body["required_gpus"] = new JsonArray(0); });
         yield return BodyMutation.Set("wait_seconds", "negative", -1);
         yield return BodyMutation.Set("wait_seconds", "above 300", 301);
     }

@@ -66,6 +66,8 @@ public sealed class TestCluster : IAsyncDisposable
             IdInstance = Interlocked.Increment(ref s_lastInstance) % 1024,
             // Host and runners share this machine, as in standalone mode.
             HostSharesRunnerFilesystem = true,
+            // No GPUs unless a test brings the NVML stand-in: a machine's real ones would change what tests see.
+            GpuLibraryPath = "",
         };
         configure?.Invoke(settings);
         var cluster = new TestCluster(root, settings);

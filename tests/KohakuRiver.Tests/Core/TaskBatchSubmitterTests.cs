@@ -105,4 +105,49 @@ public sealed class TaskBatchSubmitterTests
         Assert.Equal(RiverErrorKind.InvalidArgument, e.Kind);
         Assert.Contains("can never run", e.Detail);
     }
+
+    [Fact]
+    public async Task A_GPU_count_reaches_the_host_on_every_task_and_the_tasks_show_it_without_ids()
+    {
+        var host = AcceptingHost(60);
+        using var client = host.Client();
+        var b = new TaskBatchBuilder(new TaskTemplate { Command = "train {seed}", Gpus = 2, Targets = ["gpu-a:1", "gpu-b"] });
+        b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["seed"] = 1 }));
+        b.AddWithoutInput();
+
+        var submitted = await TaskBatchSubmitter.SubmitAsync(client, b.Build(), null, TestContext.Current.CancellationToken);
+
+        var sent = FakeHost.Read(Assert.Single(host.Requests), RiverJsonContext.Default.BatchSubmitRequest);
+        Assert.Equal([2, 2], sent.Tasks.Select(t => t.RequiredGpuCount));
+        Assert.All(sent.Tasks, t => Assert.Null(t.RequiredGpus));
+        Assert.Equal(4, submitted.Tasks.Count);
+        Assert.All(submitted.Tasks, t => Assert.Equal((2, (IReadOnlyList<int>?)null), (t.RequiredGpuCount!.Value, t.RequiredGpus)));
+
+        var none = new TaskBatchBuilder(new TaskTemplate { Command = "x" });
+        none.AddWithoutInput();
+        Assert.Null(Assert.Single(none.Build().Tasks).RequiredGpuCount);
+    }
+
+    [Theory]
+    [InlineData(0, null, "-Gpus must be from 1 to 64, got 0")]
+    [InlineData(65, null, "-Gpus must be from 1 to 64, got 65")]
+    [InlineData(2, "gpu-a::0,1", "-Gpus 2 and -Target 'gpu-a::0,1', which names GPU ids, cannot be given together")]
+    [InlineData(1, "gpu-a:1::3", "-Gpus 1 and -Target 'gpu-a:1::3', which names GPU ids, cannot be given together")]
+    public void A_bad_GPU_count_is_refused_before_any_point_is_built(int gpus, string? target, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            new TaskBatchBuilder(new TaskTemplate { Command = "x", Gpus = gpus, Targets = target is null ? [] : ["gpu-b", target] }));
+        Assert.StartsWith(message, e.Message);
+        Assert.Equal("Gpus", e.ParamName);
+    }
+
+    [Fact]
+    public void A_GPU_count_with_a_target_placeholder_that_names_GPU_ids_refuses_that_point_only()
+    {
+        var b = new TaskBatchBuilder(new TaskTemplate { Command = "x", Gpus = 1, Targets = ["{node}"] });
+        var e = Assert.Throws<SweepException>(() => b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["node"] = "gpu-a::0" })));
+        Assert.Contains("-Gpus 1 and -Target 'gpu-a::0', which names GPU ids, cannot be given together", e.Message);
+        Assert.Equal(1, b.AddPoint(SweepPoint.FromDictionary(new Hashtable { ["node"] = "gpu-a:0" })));
+        Assert.Equal(1, Assert.Single(b.Build().Tasks).RequiredGpuCount);
+    }
 }

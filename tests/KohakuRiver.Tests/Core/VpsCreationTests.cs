@@ -46,6 +46,30 @@ public sealed class VpsCreationTests
         Assert.Equal(((string?)null, (string?)null, "disabled", (double?)null), (bare.ContainerName, bare.TargetHostname, bare.SshKeyMode, bare.WaitSeconds));
     }
 
+    [Fact]
+    public void A_GPU_count_goes_on_the_request_and_never_with_GPU_ids_in_the_target()
+    {
+        var request = VpsCreation.BuildRequest(new VpsOptions { Gpus = 2, Target = "gpu-a:1" }, VpsKeyPlan.NoSsh());
+        Assert.Equal(2, request.RequiredGpuCount);
+        Assert.Null(request.RequiredGpus);
+        Assert.Equal(("gpu-a", (int?)1), (request.TargetHostname, request.TargetNumaNodeId));
+        Assert.Null(VpsCreation.BuildRequest(new VpsOptions(), VpsKeyPlan.NoSsh()).RequiredGpuCount);
+
+        var both = Assert.Throws<ArgumentException>(() => VpsCreation.BuildRequest(new VpsOptions { Gpus = 1, Target = "gpu-a::0" }, VpsKeyPlan.NoSsh()));
+        Assert.StartsWith("-Gpus 1 and -Target 'gpu-a::0', which names GPU ids, cannot be given together", both.Message);
+        Assert.StartsWith("-Gpus must be from 1 to 64, got 65",
+            Assert.Throws<ArgumentException>(() => VpsCreation.BuildRequest(new VpsOptions { Gpus = 65 }, VpsKeyPlan.NoSsh())).Message);
+    }
+
+    [Fact]
+    public void A_GPU_count_with_GPU_ids_makes_no_key_before_it_is_refused()
+    {
+        using var dir = new TempDir();
+        Assert.Throws<ArgumentException>(() => VpsCreationPlan.Prepare(new VpsOptions { Gpus = 1, Target = "gpu-a::0" },
+            VpsKeyChoice.Generate, null, dir.Combine(".ssh"), dir.Combine(".ssh", "kohakuriver")));
+        Assert.False(Directory.Exists(dir.Combine(".ssh")));
+    }
+
     [Theory]
     [InlineData("Py 3", null, null)]
     [InlineData(null, "gpu-a:x", null)]

@@ -272,4 +272,21 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal(SettingsLoader.Snapshot(s).Select(kv => Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture)),
             SettingsLoader.Snapshot(back).Select(kv => Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
     }
+
+    [Fact]
+    public void Gpu_library_path_defaults_to_nvml_on_the_search_path_and_may_name_a_file_or_be_emptied()
+    {
+        Assert.Equal("libnvidia-ml.so.1", Load(Config("{}")).GpuLibraryPath);
+        Assert.Equal("/opt/nvidia/libnvidia-ml.so.1", Load(Config("""{"gpu_library_path": " /opt/nvidia/libnvidia-ml.so.1 "}""")).GpuLibraryPath);
+        Assert.Equal("", Load(Config("""{"gpu_library_path": ""}""")).GpuLibraryPath);
+        Assert.Equal("", Load(Config("{}"), new Dictionary<string, string?> { ["KOHAKURIVER_GPU_LIBRARY_PATH"] = "" }).GpuLibraryPath);
+        Assert.Equal("/x/libnvml.so", Load(Config("{}"), null, "--gpu-library-path", "/x/libnvml.so").GpuLibraryPath);
+    }
+
+    [Fact]
+    public void Gpu_library_path_with_a_control_character_is_an_error()
+    {
+        var path = Config("""{"gpu_library_path": "lib\nnvidia.so"}""");
+        Assert.Equal($"setting gpu_library_path (from config file {path}): the path contains a control character", Fails(() => Load(path)).Message);
+    }
 }

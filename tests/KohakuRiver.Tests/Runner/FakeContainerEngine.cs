@@ -35,6 +35,9 @@ internal sealed class FakeContainerEngine : IContainerEngine
     /// <summary>Runs when a container starts (first start or restart), e.g. to script its process.</summary>
     public Action<FakeContainer>? OnStart { get; set; }
 
+    /// <summary>Refuses a start as the engine would (no GPU runtime, say): the error it throws, or null to start.</summary>
+    public Func<FakeContainer, EngineException?>? StartFailure { get; set; }
+
     /// <summary>The host port a VPS container's port 22 gets on its next start; null: none published.</summary>
     public int? NextSshPort { get; set; }
 
@@ -98,6 +101,7 @@ internal sealed class FakeContainerEngine : IContainerEngine
     {
         var container = Get(id);
         Record($"start {container.Name}");
+        if (StartFailure?.Invoke(container) is { } refused) throw refused;
         if (!container.State.Running)
         {
             container.Begin(DateTimeOffset.UtcNow, container.Spec.ExposedPorts?.Contains("22/tcp") == true ? NextSshPort : null);

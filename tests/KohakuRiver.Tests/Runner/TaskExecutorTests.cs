@@ -1,6 +1,7 @@
 using System.Globalization;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Environments;
 using KohakuRiver.Daemon.Runner.Environments;
 using KohakuRiver.Daemon.Runner.Execution;
@@ -308,6 +309,55 @@ public sealed class TaskExecutorTests : IAsyncDisposable
         Assert.Contains($"image '{Image}' has no sshd", final.Message);
         Assert.DoesNotContain(_engine.Calls, call => call.StartsWith("start ", StringComparison.Ordinal));
         await GoneAsync(VpsContainerSpec.ContainerName(42));
+    }
+
+    /// <summary>What Docker answers a start that asks for GPUs when no runtime handles them.</summary>
+    private const string NoGpuDriver = "could not select device driver \"nvidia\" with capabilities: [[gpu]]";
+
+    [Fact]
+    public async Task A_task_whose_GPUs_the_engine_cannot_give_fails_saying_which_node_and_GPUs_and_what_is_missing()
+    {
+        _engine.StartFailure = c => c.Spec.HostConfig?.DeviceRequests is { Count: > 0 } ? new EngineException(EngineErrorKind.Other, NoGpuDriver) : null;
+        var executor = NewExecutor();
+        executor.Accept(Command(61));
+        var task = Command(62);
+        task.RequiredGpus = [0, 1];
+        executor.Accept(task);
+
+        var final = await _host.WaitForFinalAsync(62);
+        Assert.Equal("failed", final.Status);
+        Assert.Equal($"node {Node} cannot give GPUs 0,1 to containers: the container engine has no GPU runtime " +
+                     $"(is the NVIDIA Container Toolkit installed and configured for the engine?): {NoGpuDriver}", final.Message);
+        await GoneAsync(ContainerLabels.TaskContainerName(62));
+        // A task without GPUs on the same node is not affected.
+        await _host.WaitForAsync(r => r.TaskId == 61 && r.Status == "running", "of task 61 running");
+    }
+
+    [Fact]
+    public async Task A_vps_whose_GPUs_the_engine_cannot_give_fails_the_same_way()
+    {
+        _engine.StartFailure = _ => new EngineException(EngineErrorKind.Other, NoGpuDriver);
+        var executor = NewExecutor();
+        executor.Accept(new TaskDto { TaskId = 63, TaskType = "vps", Image = Image, SshKeyMode = "disabled", RequiredGpus = [3], RequiredMemoryBytes = 64 << 20 });
+
+        var final = await _host.WaitForFinalAsync(63);
+        Assert.Equal("failed", final.Status);
+        Assert.StartsWith($"node {Node} cannot give GPUs 3 to containers: the container engine has no GPU runtime", final.Message);
+        Assert.EndsWith(NoGpuDriver, final.Message);
+        await GoneAsync(VpsContainerSpec.ContainerName(63));
+    }
+
+    [Fact]
+    public async Task An_engine_refusal_unrelated_to_GPUs_keeps_the_engines_words()
+    {
+        _engine.StartFailure = _ => new EngineException(EngineErrorKind.Other, "OCI runtime create failed: something else");
+        var executor = NewExecutor();
+        var task = Command(64);
+        task.RequiredGpus = [0];
+        executor.Accept(task);
+
+        var final = await _host.WaitForFinalAsync(64);
+        Assert.Equal(("failed", "Docker engine: OCI runtime create failed: something else"), (final.Status, final.Message));
     }
 
     [Fact]

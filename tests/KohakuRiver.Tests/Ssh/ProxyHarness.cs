@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KohakuRiver.Daemon.Configuration;
+using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Host.SshProxy;
 using Microsoft.Extensions.Logging;
 
@@ -28,14 +29,14 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public ListLogger<SshProxyServer> Log { get; }
     public int Port => Proxy.BoundPort;
 
-    public static async Task<ProxyHarness> StartAsync(Action<SshProxyServer>? configure = null)
+    public static async Task<ProxyHarness> StartAsync(Action<SshProxyServer>? configure = null, HostMetrics? metrics = null)
     {
         var echo = new TcpEchoServer();
         var resolver = new FakeResolver();
         resolver.Targets[VpsId] = SshTargetResult.Success("127.0.0.1", echo.Port);
         var settings = new DaemonSettings { HostBindAddress = "127.0.0.1", SshProxyPort = 0, ApiToken = Token };
         var log = new ListLogger<SshProxyServer>();
-        var proxy = new SshProxyServer(settings, resolver, log);
+        var proxy = new SshProxyServer(settings, resolver, log, metrics);
         configure?.Invoke(proxy);
         await proxy.StartAsync(CancellationToken.None);
         await proxy.Started;

@@ -86,6 +86,35 @@ public sealed class ErrorRecordTests(RunspaceHost cluster) : ConnectedRunspaceTe
         Assert.Equal(before, Newest());
     }
 
+    [Theory]
+    [InlineData("Submit-RiverTask 'true' -Gpus 2 -Target 'gpu-a:0::1,2'", "-Gpus 2 and -Target 'gpu-a:0::1,2'")]
+    [InlineData("New-RiverVps -NoSsh -Gpus 1 -Target 'gpu-a::0'", "-Gpus 1 and -Target 'gpu-a::0'")]
+    public void A_GPU_count_with_GPU_ids_in_the_target_stops_the_command_before_anything_is_sent(string script, string named)
+    {
+        var before = Newest();
+        var run = Ps.Run(script);
+        var record = Only(run);
+        Assert.StartsWith("RiverInvalidArgument,", record.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, record.CategoryInfo.Category);
+        Assert.Contains(named, record.ErrorDetails?.Message ?? record.Exception.Message);
+        Assert.Contains("which names GPU ids, cannot be given together", record.ErrorDetails?.Message ?? record.Exception.Message);
+        Assert.Empty(run.Output);
+        Assert.Equal(before, Newest());
+    }
+
+    [Fact]
+    public void A_GPU_count_reaches_the_host_which_refuses_more_than_its_nodes_have()
+    {
+        // The test cluster's node reports no GPUs: the host's refusal names the count, so -Gpus was sent as it.
+        var before = Newest();
+        var run = Ps.Run("Submit-RiverTask 'true' -Gpus 2");
+        var record = Only(run);
+        Assert.StartsWith("RiverInvalidArgument,", record.FullyQualifiedErrorId);
+        Assert.Contains($"{Host.NodeName} has 0 GPU(s), 2 requested", record.ErrorDetails?.Message ?? record.Exception.Message);
+        Assert.Equal(before, Newest());
+        Assert.StartsWith("ParameterArgumentValidationError,", Only(Ps.Run("Submit-RiverTask 'true' -Gpus 0")).FullyQualifiedErrorId);
+    }
+
     private long? Newest() =>
         Host.Client.ListTasksAsync(new TaskQuery { Limit = 1 }).GetAwaiter().GetResult().FirstOrDefault()?.TaskId;
 
