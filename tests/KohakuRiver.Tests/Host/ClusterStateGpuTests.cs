@@ -1,44 +1,15 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.State;
-using KohakuRiver.Daemon.Host.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace KohakuRiver.Tests.Host;
 
 /// <summary>GPUs through the host's state: asked for by id or by number, reserved from placement until the task is
 /// final, never held by two tasks, checked at submission with nothing stored when refused.</summary>
-public sealed class ClusterStateGpuTests : IDisposable
+public sealed class ClusterStateGpuTests() : ClusterStateTestBase(s => { s.HeartbeatIntervalSeconds = 1; s.HeartbeatTimeoutFactor = 3; })
 {
-    private const long G = 1L << 30;
-    private static readonly DateTimeOffset T0 = new(2024, 6, 1, 8, 0, 0, TimeSpan.Zero);
-
-    private readonly TempDir _dir = new();
-    private readonly FakeTime _time = new(T0);
-    private readonly DaemonSettings _settings;
-    private readonly HostStore _store;
-    private readonly ClusterState _state;
-
-    public ClusterStateGpuTests()
-    {
-        _settings = _dir.Settings();
-        _settings.HeartbeatIntervalSeconds = 1;
-        _settings.HeartbeatTimeoutFactor = 3;
-        _store = new HostStore(_settings.DatabasePath);
-        _state = NewState();
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _dir.Dispose();
-    }
-
-    private ClusterState NewState() => new(_store, _settings, _time, NullLogger<ClusterState>.Instance);
-
     /// <summary>Registers a node of two NUMA nodes (half the cores each) whose GPUs are given as (id, NUMA node).</summary>
     private void Register(string node, int cores, params (int Id, int Numa)[] gpus) =>
         _state.Register(new RegisterRequest

@@ -1,40 +1,15 @@
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.State;
-using KohakuRiver.Daemon.Host.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace KohakuRiver.Tests.Host;
 
 /// <summary>What the cluster state makes of the runners' telemetry: the history fed by heartbeats, the GPUs tasks
 /// hold (gpus_in_use) and the temperature and GPU totals of the health view.</summary>
-public sealed class ClusterStateHistoryTests : IDisposable
+// A heartbeat a minute: the history keeps 60 samples.
+public sealed class ClusterStateHistoryTests() : ClusterStateTestBase(s => s.HeartbeatIntervalSeconds = 60)
 {
-    private const long G = 1L << 30;
-    private static readonly DateTimeOffset T0 = new(2024, 6, 1, 8, 0, 0, TimeSpan.Zero);
-
-    private readonly TempDir _dir = new();
-    private readonly FakeTime _time = new(T0);
-    private readonly DaemonSettings _settings;
-    private readonly HostStore _store;
-    private readonly ClusterState _state;
-
-    public ClusterStateHistoryTests()
-    {
-        _settings = _dir.Settings();
-        _settings.HeartbeatIntervalSeconds = 60; // capacity: 60 samples
-        _store = new HostStore(_settings.DatabasePath);
-        _state = new ClusterState(_store, _settings, _time, NullLogger<ClusterState>.Instance);
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _dir.Dispose();
-    }
-
     private static GpuInfo Gpu(int id, int util = 50, long usedMib = 4000, long totalMib = 24000, int temp = 60) =>
         new() { GpuId = id, Name = "Test GPU", GpuUtilization = util, MemoryUsedMib = usedMib, MemoryTotalMib = totalMib, MemoryFreeMib = totalMib - usedMib, Temperature = temp };
 

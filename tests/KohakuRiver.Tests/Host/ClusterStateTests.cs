@@ -1,42 +1,13 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host.State;
-using KohakuRiver.Daemon.Host.Storage;
 using KohakuRiver.Daemon.Host;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace KohakuRiver.Tests.Host;
 
-public sealed class ClusterStateTests : IDisposable
+public sealed class ClusterStateTests() : ClusterStateTestBase(s => { s.HeartbeatIntervalSeconds = 1; s.HeartbeatTimeoutFactor = 3; })
 {
-    private const long G = 1L << 30;
-    private static readonly DateTimeOffset T0 = new(2024, 6, 1, 8, 0, 0, TimeSpan.Zero);
-
-    private readonly TempDir _dir = new();
-    private readonly FakeTime _time = new(T0);
-    private readonly DaemonSettings _settings;
-    private readonly HostStore _store;
-    private readonly ClusterState _state;
-
-    public ClusterStateTests()
-    {
-        _settings = _dir.Settings();
-        _settings.HeartbeatIntervalSeconds = 1;
-        _settings.HeartbeatTimeoutFactor = 3;
-        _store = new HostStore(_settings.DatabasePath);
-        _state = NewState();
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _dir.Dispose();
-    }
-
-    private ClusterState NewState() => new(_store, _settings, _time, NullLogger<ClusterState>.Instance);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static string UrlOf(string node) => $"http://{node}.test:8001";

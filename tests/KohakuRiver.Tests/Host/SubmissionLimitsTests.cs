@@ -1,38 +1,17 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
-using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.State;
-using KohakuRiver.Daemon.Host.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace KohakuRiver.Tests.Host;
 
 /// <summary>Every size limit, character rule and default of a submission, each a 400 that names what was wrong and
 /// stores nothing.</summary>
-public sealed class SubmissionLimitsTests : IDisposable
+public sealed class SubmissionLimitsTests : ClusterStateTestBase
 {
-    private const long G = 1L << 30;
-    private readonly TempDir _dir = new();
-    private readonly DaemonSettings _settings;
-    private readonly HostStore _store;
-    private readonly ClusterState _state;
-
-    public SubmissionLimitsTests()
-    {
-        _settings = _dir.Settings();
-        _settings.HostSharesRunnerFilesystem = true;
-        _store = new HostStore(_settings.DatabasePath);
-        _state = new ClusterState(_store, _settings, new FakeTime(DateTimeOffset.UnixEpoch.AddYears(55)), NullLogger<ClusterState>.Instance);
+    public SubmissionLimitsTests() : base(s => s.HostSharesRunnerFilesystem = true, DateTimeOffset.UnixEpoch.AddYears(55)) =>
         _state.Register(new RegisterRequest { Hostname = "n1", Url = "http://n1.test:8001", TotalCores = 8, TotalRamBytes = 32 * G });
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _dir.Dispose();
-    }
 
     private static string Big(int bytes) => new('x', bytes);
 
@@ -138,7 +117,7 @@ public sealed class SubmissionLimitsTests : IDisposable
     public void Privileged_is_accepted_when_the_operator_allows_it()
     {
         _settings.AllowPrivileged = true;
-        var state = new ClusterState(_store, _settings, TimeProvider.System, NullLogger<ClusterState>.Instance);
+        var state = NewState();
         var r = state.Submit([new SubmitRequest { Command = "true", Privileged = true }]);
         Assert.True(state.GetTask(long.Parse(r.TaskIds[0]))!.Privileged);
     }
