@@ -8,21 +8,11 @@ namespace KohakuRiver.Tests.PowerShell.Runspaces;
 [Collection(RunspaceCollection.Name)]
 public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTest(cluster)
 {
-    /// <summary>The header row of a table rendered by Out-String: the first line that names the first column.</summary>
-    private string[] Header(string script, IDictionary<string, object?>? variables = null)
-    {
-        var text = (string)Ps.Run($"{script} | Out-String -Width 250", variables).ShouldSucceed().Objects.Single();
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var dashes = Array.FindIndex(lines, l => l.Length > 0 && l.All(c => c is '-' or ' '));
-        Assert.True(dashes > 0, $"no table in:\n{text}");
-        return lines[dashes - 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    }
-
     [Fact]
     public void Tasks_show_as_a_table_of_id_status_node_exit_code_name_parameters_and_command()
     {
         Ps.Run("Submit-RiverTask 'echo {x}' -Sweep @{ x = 1, 2 }").ShouldSucceed();
-        Assert.Equal(["TaskId", "Status", "NodeName", "ExitCode", "Name", "Parameters", "Command"], Header("Get-RiverTask -Newest 2"));
+        Assert.Equal(["TaskId", "Status", "NodeName", "ExitCode", "Name", "Parameters", "Command"], Ps.TableHeader("Get-RiverTask -Newest 2"));
         var text = (string)Ps.Run("Get-RiverTask -Newest 2 | Out-String -Width 250").Objects.Single();
         Assert.Contains("echo 2", text);
         Assert.Contains("x=2", text.Replace(" ", ""));
@@ -48,10 +38,10 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTe
     public void Nodes_health_and_the_connection_have_their_own_columns()
     {
         Assert.Equal(["NodeName", "Status", "TotalCores", "AvailableCores", "TotalMemoryBytes", "AvailableMemoryBytes", "GpuUsage", "CurrentMaxTemp", "RunningTaskCount", "LastHeartbeat"],
-            Header("Get-RiverNode"));
+            Ps.TableHeader("Get-RiverNode"));
         Assert.Equal(["OnlineNodes", "TotalNodes", "CoresInUse", "TotalCores", "GpuUsage", "AvgGpuUtilization", "MaxCpuTemp", "MaxGpuTemp", "PendingTasks", "RunningTasks", "LastUpdated"],
-            Header("Get-RiverHealth"));
-        Assert.Equal(["Uri", "Source", "TokenHint", "ConfigPath"], Header("Get-RiverCluster"));
+            Ps.TableHeader("Get-RiverHealth"));
+        Assert.Equal(["Uri", "Source", "TokenHint", "ConfigPath"], Ps.TableHeader("Get-RiverCluster"));
         var connection = (string)Ps.Run("Get-RiverCluster | Out-String").Objects.Single();
         Assert.DoesNotContain(Host.Token, connection);
     }
@@ -60,7 +50,7 @@ public sealed class DefaultViewTests(RunspaceHost cluster) : ConnectedRunspaceTe
     public void Environments_show_their_name_status_and_versions()
     {
         var environment = new RiverEnvironment { Environment = "py312", Versions = 2, LatestTimestamp = DateTimeOffset.FromUnixTimeSeconds(1718000000) };
-        var header = Header("$e", Vars(("e", environment)));
+        var header = Ps.TableHeader("$e", Vars(("e", environment)));
         Assert.Equal("Environment", header[0]);
         Assert.Contains("Versions", header);
         Assert.Contains("LatestTimestamp", header);

@@ -80,6 +80,17 @@ public sealed class ModuleRunspace : IDisposable
         return Capture(ps, output, terminated);
     }
 
+    /// <summary>The header row of the table that <paramref name="script"/>'s output renders to through Out-String: the line
+    /// above the first line of dashes.</summary>
+    public string[] TableHeader(string script, IDictionary<string, object?>? variables = null)
+    {
+        var text = (string)Run($"{script} | Out-String -Width 250", variables).ShouldSucceed().Objects.Single();
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dashes = Array.FindIndex(lines, l => l.Length > 0 && l.All(c => c is '-' or ' '));
+        Xunit.Assert.True(dashes > 0, $"no table in:\n{text}");
+        return lines[dashes - 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     public static PsRun Capture(System.Management.Automation.PowerShell ps, IEnumerable<PSObject> output, RuntimeException? terminated) => new(
         output.Where(o => o is not null).ToList(),
         ps.Streams.Error.ToList(),

@@ -47,16 +47,6 @@ public sealed class NodeTelemetryTests(RunspaceHost cluster) : IAsyncLifetime
         return CommandCompletion.CompleteInput(input, input.Length, null, ps).CompletionMatches;
     }
 
-    /// <summary>The header row of a table rendered by Out-String (as in DefaultViewTests).</summary>
-    private string[] Header(string script, IDictionary<string, object?>? variables = null)
-    {
-        var text = (string)Ps.Run($"{script} | Out-String -Width 250", variables).ShouldSucceed().Objects.Single();
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var dashes = Array.FindIndex(lines, l => l.Length > 0 && l.All(c => c is '-' or ' '));
-        Assert.True(dashes > 0, $"no table in:\n{text}");
-        return lines[dashes - 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    }
-
     [Fact]
     public async Task A_nodes_gpus_expand_into_objects_that_Where_Object_filters_by_free_memory()
     {
@@ -193,11 +183,11 @@ public sealed class NodeTelemetryTests(RunspaceHost cluster) : IAsyncLifetime
         }, Ct);
 
         Assert.Equal(["NodeName", "GpuId", "Name", "UtilizationPercent", "MemoryUsedMiB", "MemoryTotalMiB", "TemperatureC", "PowerUsageWatts", "InUse"],
-            Header("(Get-RiverNode $node).Gpus", Vars(("node", node))));
+            Ps.TableHeader("(Get-RiverNode $node).Gpus", Vars(("node", node))));
         Assert.Equal(["NodeName", "Timestamp", "CpuPercent", "MemoryPercent", "MaxTempC", "AvgGpuUtilizationPercent"],
-            Header("Get-RiverNodeHistory $node", Vars(("node", node))));
+            Ps.TableHeader("Get-RiverNodeHistory $node", Vars(("node", node))));
         Assert.Equal(["NodeName", "Timestamp", "GpuId", "UtilizationPercent", "MemoryUsedMiB", "MemoryTotalMiB", "TemperatureC"],
-            Header("Get-RiverNodeHistory $node | Select-Object -ExpandProperty Gpus", Vars(("node", node))));
+            Ps.TableHeader("Get-RiverNodeHistory $node | Select-Object -ExpandProperty Gpus", Vars(("node", node))));
 
         var row = ((string)Ps.Run("Get-RiverNode $node | Out-String -Width 250", Vars(("node", node))).ShouldSucceed().Objects.Single())
             .Split('\n').Single(l => l.StartsWith(node, StringComparison.Ordinal));
