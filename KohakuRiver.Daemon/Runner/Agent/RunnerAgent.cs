@@ -58,7 +58,17 @@ public sealed class RunnerAgent(
             {
                 try
                 {
-                    var response = await host.Client.HeartbeatAsync(settings.NodeName, Heartbeat(), stoppingToken);
+                    var heartbeat = Heartbeat();
+                    if (!GpuIds(heartbeat.GpuInfo).SequenceEqual(_registeredGpuIds))
+                    {
+                        // The host schedules on the GPUs a registration names (a heartbeat's figures only describe
+                        // them), so GPUs that appear later (a driver loaded after the runner started) or go away must
+                        // be registered again to be given to tasks.
+                        log.LogInformation("This node's GPUs changed from [{Before}] to [{After}]; registering again",
+                            string.Join(",", _registeredGpuIds), string.Join(",", GpuIds(heartbeat.GpuInfo)));
+                        await RegisterAsync(url, stoppingToken);
+                    }
+                    var response = await host.Client.HeartbeatAsync(settings.NodeName, heartbeat, stoppingToken);
                     foreach (var id in response.KillTasks)
                         await executor.KillAsync(id, "the host considers this task finished");
                 }
@@ -82,6 +92,7 @@ public sealed class RunnerAgent(
         // Forever, not five times: a runner started before its host must join when the host comes up.
         RetryPolicy.Registration.ExecuteAsync(async c =>
             {
+                var gpuInfo = gpus.Sample();
                 await host.Client.RegisterAsync(new RegisterRequest
                 {
                     Hostname = settings.NodeName,
@@ -89,9 +100,10 @@ public sealed class RunnerAgent(
                     TotalCores = resources.Cores,
                     TotalRamBytes = resources.MemoryBytes,
                     NumaTopology = resources.NumaTopology(),
-                    GpuInfo = gpus.Sample(),
+                    GpuInfo = gpuInfo,
                     RunnerVersion = Version,
                 }, c);
+                _registeredGpuIds = GpuIds(gpuInfo);
                 log.LogInformation("Registered with the host at {Host} as {Node} ({Url})", settings.HostUrl, settings.NodeName, url);
             },
             e => e is RiverApiException,
@@ -103,6 +115,11 @@ public sealed class RunnerAgent(
             },
             time: time,
             ct: ct);
+
+    /// <summary>The GPU ids the host was last told of in a registration.</summary>
+    private IReadOnlyList<int> _registeredGpuIds = [];
+
+    private static IReadOnlyList<int> GpuIds(List<GpuInfo>? gpus) => gpus is null ? [] : gpus.Select(g => g.GpuId).Order().ToList();
 
     /// <summary>Stops the heartbeat, then waits for the executor's supervisors to wind down (the containers run on).</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)

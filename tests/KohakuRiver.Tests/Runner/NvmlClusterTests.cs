@@ -1,3 +1,4 @@
+using KohakuRiver.Core.Client;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using KohakuRiver.Core.Wire;
@@ -63,5 +64,35 @@ public sealed class NvmlClusterTests
             TimeSpan.FromSeconds(20), "a heartbeat after registration");
 
         Assert.Empty((await cluster.Client.GetNodesAsync()).Single(n => n.NodeName == node).GpuInfo ?? []);
+    }
+
+    [Fact]
+    public async Task GPUs_that_appear_after_the_runner_started_are_registered_again_and_can_be_given_to_tasks()
+    {
+        // The driver is not up when the runner starts: NVML's init fails, so the node registers without GPUs.
+        using var library = FakeNvmlLibrary.Create("fail=nvmlInit_v2");
+        await using var cluster = await TestCluster.StartAsync(runners: 1, configure: s => s.GpuLibraryPath = library.Path);
+        var node = cluster.NodeNames.Single();
+        var refused = await Assert.ThrowsAsync<RiverApiException>(() =>
+            cluster.Client.SubmitAsync(new SubmitRequest { Command = "true", RequiredGpuCount = 1 }, TestContext.Current.CancellationToken));
+        Assert.Contains("0 GPU(s), 1 requested", refused.Detail);
+
+        // The driver comes up: a later heartbeat's retry finds two GPUs, and the runner registers them, so the host
+        // schedules on them (a heartbeat alone would only show them).
+        library.Configure("count=2");
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await cluster.Client.SubmitAsync(new SubmitRequest { Command = "true", RequiredGpuCount = 2, Targets = [node] },
+                    TestContext.Current.CancellationToken);
+                return true;
+            }
+            catch (RiverApiException e) when (e.Kind == RiverErrorKind.InvalidArgument)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), "a task asking for 2 GPUs to be accepted once the GPUs appeared");
+        Assert.Equal([0, 1], (await cluster.Client.GetNodesAsync()).Single(n => n.NodeName == node).GpuInfo!.Select(g => g.GpuId));
     }
 }
