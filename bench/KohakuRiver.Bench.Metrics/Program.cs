@@ -10,7 +10,6 @@ using KohakuRiver.Daemon.Host;
 using KohakuRiver.Daemon.Host.Metrics;
 using KohakuRiver.Daemon.Host.State;
 using KohakuRiver.Daemon.Host.Storage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 // Metrics benchmark: the time of a /metrics scrape, over real HTTP to loopback, on a host (the product's own

@@ -1,7 +1,6 @@
 using KohakuRiver.Core.Models;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Host;
-using KohakuRiver.Daemon.Host.State;
 using Xunit;
 
 namespace KohakuRiver.Tests.Host;
