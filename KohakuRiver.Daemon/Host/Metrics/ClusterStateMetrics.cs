@@ -77,7 +77,6 @@ public sealed class ClusterStateMetrics
             _queueDepth.Set(active.Queued);
             _queueOldestWait.Set(active.OldestQueuedSubmittedAt is { } since ? Math.Max(0, (_time.GetUtcNow() - since).TotalSeconds) : 0);
 
-            var reservedGpus = _state.ReservedGpuCounts();
             foreach (var node in _state.Nodes())
             {
                 var name = node.NodeName;
@@ -89,8 +88,8 @@ public sealed class ClusterStateMetrics
                 _memoryReserved.Set(node.MemoryReservedBytes, name);
                 _memoryFree.Set(node.AvailableMemoryBytes, name);
                 var gpus = node.GpuInfo ?? [];
-                // What /api/nodes shows where it says; else the scheduler's ledger, which it is made from.
-                var inUse = node.GpusInUse?.Distinct().Count() ?? reservedGpus.GetValueOrDefault(name);
+                // The ids tasks hold, from the scheduler's ledger (as /api/nodes shows them).
+                var inUse = node.GpusInUse?.Count ?? 0;
                 _gpus.Set(gpus.Count, name);
                 _gpusInUse.Set(inUse, name);
                 _gpusFree.Set(Math.Max(0, gpus.Count - inUse), name);

@@ -23,20 +23,4 @@ public sealed partial class ClusterState
             return new ActiveTaskCounts(byStatus, _pending.Count, oldest);
         }
     }
-
-    /// <summary>How many GPUs the tasks holding resources have reserved on each node, from the ledger the scheduler
-    /// places by (nodes without any are left out).</summary>
-    public Dictionary<string, int> ReservedGpuCounts()
-    {
-        lock (_gate)
-        {
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var node in _nodes.Keys)
-            {
-                var held = _reserved.For(node).Gpus.Count(g => g.Value > 0);
-                if (held > 0) counts[node] = held;
-            }
-            return counts;
-        }
-    }
 }

@@ -297,14 +297,18 @@ public sealed class HostStore : IDisposable
         return d;
     }
 
+    private static readonly string CountFinishedSql =
+        "SELECT status, COUNT(*) FROM tasks WHERE status IN (" +
+        string.Join(",", Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).Select(s => $"'{s.ToWire()}'")) +
+        ") GROUP BY status";
+
     /// <summary>The tasks in a final status, counted by status: one grouped COUNT that reads only the status index
     /// (tasks_status), never a document. /metrics adds the unfinished tasks, which the host counts in memory.</summary>
     public Dictionary<RiverTaskStatus, long> CountFinishedByStatus()
     {
-        var finals = string.Join(",", Enum.GetValues<RiverTaskStatus>().Where(s => s.IsFinal()).Select(s => $"'{s.ToWire()}'"));
         using var c = OpenReader();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT status, COUNT(*) FROM tasks WHERE status IN ({finals}) GROUP BY status";
+        cmd.CommandText = CountFinishedSql;
         using var r = cmd.ExecuteReader();
         var d = new Dictionary<RiverTaskStatus, long>();
         while (r.Read())
