@@ -42,6 +42,8 @@ namespace KohakuRiver.Core.Wire;
 [JsonSerializable(typeof(VpsCreateRequest))]
 [JsonSerializable(typeof(VpsCreateResponse))]
 [JsonSerializable(typeof(VpsRestartResponse))]
+[JsonSerializable(typeof(TerminalMessage))]
+[JsonSerializable(typeof(WebSocketTicket))]
 public sealed partial class RiverJsonContext : JsonSerializerContext;
 
 public sealed class RiverTaskStatusConverter : JsonConverter<RiverTaskStatus>
