@@ -85,6 +85,12 @@ internal static class DockerSpecMapping
                     ports[port] = hostPort;
             }
         }
+        var addresses = new Dictionary<string, string>();
+        if (inspect.NetworkSettings?.Networks is { } networks)
+        {
+            foreach (var (network, endpoint) in networks)
+                if (!string.IsNullOrEmpty(endpoint?.IPAddress)) addresses[network] = endpoint.IPAddress;
+        }
         return new ContainerInfo(
             inspect.ID,
             inspect.Name.TrimStart('/'),
@@ -99,7 +105,8 @@ internal static class DockerSpecMapping
                 ParseTime(state?.FinishedAt)),
             inspect.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : NoLabels,
             inspect.HostConfig?.Memory ?? 0,
-            ports);
+            ports,
+            addresses);
     }
 
     public static ContainerListing ToListing(ContainerListResponse container) => new(

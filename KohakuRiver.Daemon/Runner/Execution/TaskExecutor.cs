@@ -62,6 +62,12 @@ public sealed partial class TaskExecutor : IAsyncDisposable
     /// <summary>Every task this runner still holds: running, paused, or finished with its report unacknowledged.</summary>
     public IReadOnlyCollection<long> HeldTaskIds => _runs.Keys.ToList();
 
+    /// <summary>The container of a task this runner holds and has started (a terminal, a command or a forward goes into
+    /// it), or null when it holds no such task or the task has not got a container yet or is ending. Whether the
+    /// container runs is the engine's to say.</summary>
+    public string? ContainerFor(long taskId) =>
+        _runs.TryGetValue(taskId, out var run) && run.ContainerId is { } id && !run.KillRequested && !run.StopRequested ? id : null;
+
     /// <summary>Takes a task from the host. A repeated execute of a task already held is acknowledged and ignored.</summary>
     public void Accept(TaskDto task)
     {
