@@ -14,8 +14,10 @@
     FormatsToProcess     = @('KohakuRiver.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-RiverCluster'
+        'Connect-RiverTask'
         'Connect-RiverVps'
         'Disconnect-RiverCluster'
+        'Enter-RiverEnvironment'
         'Get-RiverCluster'
         'Get-RiverEnvironment'
         'Get-RiverHealth'
@@ -25,6 +27,7 @@
         'Get-RiverVps'
         'Get-RiverVpsSshConfig'
         'Invoke-RiverEnvironmentCommand'
+        'Invoke-RiverTaskCommand'
         'New-RiverEnvironment'
         'New-RiverVps'
         'Publish-RiverEnvironment'

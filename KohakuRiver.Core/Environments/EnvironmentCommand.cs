@@ -43,22 +43,35 @@ public static class EnvironmentCommand
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
         EnvironmentNames.Validate(environment);
-        EnvironmentExecResult answer;
+        var answer = await CallAsync(ct => client.InvokeEnvironmentCommandAsync(environment, request, ct), ct).ConfigureAwait(false);
+        return new EnvironmentCommandResult
+        {
+            Environment = environment,
+            CommandLine = CommandLineOf(request),
+            ExitCode = answer.ExitCode,
+            Stdout = answer.Stdout,
+            Stderr = answer.Stderr,
+        };
+    }
+
+    /// <summary>The command as given: the shell command line, or the arguments joined by spaces.</summary>
+    public static string CommandLineOf(EnvironmentExecRequest request) =>
+        request.Arguments is { } a ? string.Join(' ', a) : request.Command ?? "";
+
+    /// <summary>
+    /// One exec call (an environment's or a task's: the host answers both alike), with the host's 504 — the command
+    /// outlived its timeout — as a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static async Task<EnvironmentExecResult> CallAsync(Func<CancellationToken, Task<EnvironmentExecResult>> exec, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(exec);
         try
         {
-            answer = await client.InvokeEnvironmentCommandAsync(environment, request, ct).ConfigureAwait(false);
+            return await exec(ct).ConfigureAwait(false);
         }
         catch (RiverApiException e) when (e.StatusCode == HttpStatusCode.GatewayTimeout)
         {
             throw new TimeoutException(e.Detail, e);
         }
-        return new EnvironmentCommandResult
-        {
-            Environment = environment,
-            CommandLine = request.Arguments is { } a ? string.Join(' ', a) : request.Command ?? "",
-            ExitCode = answer.ExitCode,
-            Stdout = answer.Stdout,
-            Stderr = answer.Stderr,
-        };
     }
 }

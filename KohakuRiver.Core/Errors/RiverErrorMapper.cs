@@ -4,6 +4,8 @@ using KohakuRiver.Core.Connection;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Ssh;
 using KohakuRiver.Core.Sweeps;
+using KohakuRiver.Core.Tasks;
+using KohakuRiver.Core.Terminals;
 using KohakuRiver.Core.Vps;
 
 namespace KohakuRiver.Core.Errors;
@@ -29,6 +31,9 @@ public static class RiverErrorMapper
     public const string Unexpected = "RiverUnexpectedError";
     public const string TaskStandardError = "RiverTaskStandardError";
     public const string EnvironmentCommandFailed = "RiverEnvironmentCommandFailed";
+    public const string TaskCommandFailed = "RiverTaskCommandFailed";
+    public const string TerminalUnavailable = "RiverTerminalUnavailable";
+    public const string TerminalConnectionLost = "RiverTerminalConnectionLost";
     public const string SshTunnelFailed = "RiverSshTunnelFailed";
     public const string SshClientNotFound = "RiverSshClientNotFound";
     public const string SshPublicKeyNotFound = "RiverSshPublicKeyNotFound";
@@ -61,6 +66,15 @@ public static class RiverErrorMapper
                 // As PowerShell reports a native command's non-zero exit: the output is written, this only says it failed.
                 return new(EnvironmentCommandFailed, RiverErrorCategory.NotSpecified, error.Message,
                     "The result object (ExitCode, Stdout, Stderr) was written before this error; -ErrorAction Ignore keeps only it.", StopsCommand: false);
+            case TaskCommandFailedException:
+                return new(TaskCommandFailed, RiverErrorCategory.NotSpecified, error.Message,
+                    "The result object (ExitCode, Stdout, Stderr) was written before this error; -ErrorAction Ignore keeps only it.", StopsCommand: false);
+            case TerminalUnavailableException:
+                return new(TerminalUnavailable, RiverErrorCategory.InvalidOperation, error.Message,
+                    "Run it from an interactive terminal (pwsh in a terminal window, ssh -t, tmux), or use Invoke-RiverTaskCommand / Invoke-RiverEnvironmentCommand.", StopsCommand: true);
+            case TerminalConnectionLostException:
+                return new(TerminalConnectionLost, RiverErrorCategory.ConnectionError, error.Message,
+                    "$LASTEXITCODE is -1: the remote shell's exit code is unknown. Check that the task is still running (Get-RiverTask).", StopsCommand: false);
             case SshTunnelException tunnel:
                 return new(SshTunnelFailed, RiverErrorCategory.ConnectionError,
                     tunnel.RefusedByProxy ? $"the host's SSH proxy refused the tunnel: {error.Message}" : error.Message,

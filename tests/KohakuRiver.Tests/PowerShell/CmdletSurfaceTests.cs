@@ -10,9 +10,10 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
 {
     public static readonly string[] Expected =
     [
-        "Connect-RiverCluster", "Connect-RiverVps", "Disconnect-RiverCluster", "Get-RiverCluster",
-        "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverNodeHistory", "Get-RiverTask", "Get-RiverVps",
-        "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "New-RiverEnvironment", "New-RiverVps",
+        "Connect-RiverCluster", "Connect-RiverTask", "Connect-RiverVps", "Disconnect-RiverCluster", "Enter-RiverEnvironment",
+        "Get-RiverCluster", "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverNodeHistory", "Get-RiverTask",
+        "Get-RiverVps", "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "Invoke-RiverTaskCommand",
+        "New-RiverEnvironment", "New-RiverVps",
         "Publish-RiverEnvironment", "Receive-RiverTaskOutput", "Remove-RiverEnvironment", "Restart-RiverVps",
         "Resume-RiverTask", "Start-RiverEnvironment", "Stop-RiverEnvironment", "Stop-RiverTask", "Stop-RiverVps",
         "Submit-RiverTask", "Suspend-RiverTask", "Wait-RiverTask",
@@ -57,6 +58,9 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
         Assert.Equal("KohakuRiver.Core.Environments.RiverEnvironment", module.Cmdlet("Get-RiverEnvironment").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Environments.EnvironmentCommandResult", module.Cmdlet("Invoke-RiverEnvironmentCommand").OutputTypes.Single().FullName);
         Assert.Equal("KohakuRiver.Core.Wire.PublishResult", module.Cmdlet("Publish-RiverEnvironment").OutputTypes.Single().FullName);
+        Assert.Equal("KohakuRiver.Core.Tasks.TaskCommandResult", module.Cmdlet("Invoke-RiverTaskCommand").OutputTypes.Single().FullName);
+        Assert.All(new[] { "Connect-RiverTask", "Enter-RiverEnvironment" },
+            n => Assert.Equal("KohakuRiver.Core.Terminals.TerminalSessionResult", module.Cmdlet(n).OutputTypes.Single().FullName));
         Assert.All(new[] { "New-RiverVps", "Get-RiverVps", "Stop-RiverVps", "Restart-RiverVps" },
             n => Assert.Equal("KohakuRiver.Core.Vps.RiverVps", module.Cmdlet(n).OutputTypes.Single().FullName));
         Assert.All(new[] { "Connect-RiverVps", "Get-RiverVpsSshConfig" },
@@ -157,7 +161,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
             Assert.NotNull(type.GetConstructor(Type.EmptyTypes));
             checkedCount++;
         }
-        Assert.Equal(25, checkedCount);
+        Assert.Equal(28, checkedCount);
     }
 
     [Fact]

@@ -1,0 +1,173 @@
+using System.Text;
+
+namespace KohakuRiver.Core.Terminals;
+
+/// <summary>
+/// Joins the local terminal to a remote one: the local terminal goes raw (so Ctrl+C, Ctrl+Z and every other key reach
+/// the remote shell as bytes), keystrokes go out as they are read, output is written as it arrives, and window size
+/// changes follow (SIGWINCH, plus a poll every <see cref="ResizePollInterval"/> for terminals that do not signal).
+/// <see cref="DetachKey"/> (Ctrl+]) ends the session from this side. Whatever ends it — the shell's exit, the detach
+/// key, the end of input, a lost connection, cancellation or an exception — the terminal's settings are restored
+/// before this returns or throws, after the keyboard reader has stopped.
+/// </summary>
+public static class InteractiveTerminal
+{
+    /// <summary>Ctrl+]: closes the session and returns to the local prompt, as in telnet.</summary>
+    public const byte DetachKey = 0x1D;
+
+    public const string DetachKeyName = "Ctrl+]";
+
+    public static readonly TimeSpan ResizePollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Opens the session at the console's window size (<paramref name="open"/> gets it for the initial size) and runs it;
+    /// the connection is closed and disposed whatever happens. A refused open throws before the terminal goes raw.
+    /// </summary>
+    public static async Task<TerminalSessionResult> ConnectAndRunAsync(Func<TerminalSize?, CancellationToken, Task<TerminalConnection>> open,
+        ITerminalConsole console, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(console);
+        var size = console.GetSize();
+        await using var connection = await open(size is { IsValid: true } ? size : null, ct).ConfigureAwait(false);
+        return await RunAsync(connection, console, size, ct).ConfigureAwait(false);
+    }
+
+    public static async Task<TerminalSessionResult> RunAsync(TerminalConnection connection, ITerminalConsole console,
+        TerminalSize? initialSize, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(console);
+        var errors = new List<string>();
+        using var raw = console.EnterRawMode();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sizeGate = new object();
+        var lastSize = initialSize;
+        void CheckSize()
+        {
+            var now = console.GetSize();
+            lock (sizeGate)
+            {
+                if (now is not { IsValid: true } s || s == lastSize) return;
+                lastSize = s;
+            }
+            _ = SendResizeAsync(connection, now.Value, stop.Token);
+        }
+
+        using var watch = console.WatchResize(CheckSize);
+        var input = Task.Factory.StartNew(() => PumpInput(connection, console, stop.Token), stop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var output = PumpOutputAsync(connection, console, errors, stop.Token);
+        var poll = PollSizeAsync(CheckSize, stop.Token);
+        CheckSize();
+
+        TerminalSessionResult result;
+        try
+        {
+            var first = await Task.WhenAny(input, output).ConfigureAwait(false);
+            result = first.IsCanceled || (first.IsFaulted && ct.IsCancellationRequested)
+                ? new TerminalSessionResult { Ending = TerminalEnding.Stopped }
+                : await first.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Stop the keyboard reader before the terminal is restored, so it takes no keystroke meant for the prompt.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Quietly(input).ConfigureAwait(false);
+            await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await Quietly(output).ConfigureAwait(false);
+            await Quietly(poll).ConfigureAwait(false);
+        }
+        if (ct.IsCancellationRequested && result.Ending != TerminalEnding.Exited) result = new TerminalSessionResult { Ending = TerminalEnding.Stopped };
+        return new TerminalSessionResult { Ending = result.Ending, ExitCode = result.ExitCode, Reason = result.Reason, Errors = errors };
+    }
+
+    private static TerminalSessionResult PumpInput(TerminalConnection connection, ITerminalConsole console, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = console.Read(buffer, ct);
+            }
+            catch (IOException e)
+            {
+                return new TerminalSessionResult { Ending = TerminalEnding.InputEnded, Reason = e.Message };
+            }
+            if (n == 0) return new TerminalSessionResult { Ending = TerminalEnding.InputEnded };
+            var detach = Array.IndexOf(buffer, DetachKey, 0, n);
+            var send = detach < 0 ? n : detach;
+            if (send > 0)
+            {
+                try
+                {
+                    connection.SendInputAsync(buffer.AsMemory(0, send), ct).GetAwaiter().GetResult();
+                }
+                catch (Client.RiverApiException e)
+                {
+                    // The output side reports the loss with the server's words when it can; this is the fallback.
+                    return new TerminalSessionResult { Ending = TerminalEnding.ConnectionLost, Reason = e.Detail };
+                }
+            }
+            if (detach >= 0) return new TerminalSessionResult { Ending = TerminalEnding.Detached };
+        }
+    }
+
+    private static async Task<TerminalSessionResult> PumpOutputAsync(TerminalConnection connection, ITerminalConsole console,
+        List<string> errors, CancellationToken ct)
+    {
+        var bytes = new byte[16 * 1024];
+        while (true)
+        {
+            var e = await connection.ReceiveAsync(ct).ConfigureAwait(false);
+            switch (e.Kind)
+            {
+                case TerminalEventKind.Output:
+                    var n = connection.EncodeOutput(e.Text!, ref bytes);
+                    console.Write(bytes.AsSpan(0, n));
+                    break;
+                case TerminalEventKind.Error:
+                    lock (errors) errors.Add(e.Text ?? "");
+                    // Raw mode: no output processing, so the line ends are spelled out.
+                    console.Write(Encoding.UTF8.GetBytes($"\r\n[kohakuriver] {e.Text}\r\n"));
+                    break;
+                case TerminalEventKind.Exit:
+                    return new TerminalSessionResult { Ending = TerminalEnding.Exited, ExitCode = e.ExitCode };
+                case TerminalEventKind.Closed:
+                    return new TerminalSessionResult { Ending = TerminalEnding.ConnectionLost, Reason = e.Text ?? "the server closed the session without an exit code" };
+            }
+        }
+    }
+
+    private static async Task PollSizeAsync(Action check, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(ResizePollInterval);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false)) check();
+    }
+
+    private static async Task SendResizeAsync(TerminalConnection connection, TerminalSize size, CancellationToken ct)
+    {
+        try
+        {
+            await connection.ResizeAsync(size, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Client.RiverApiException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The session is ending; the output side says why.
+        }
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Already ended or cancelled; the result says how the session went.
+        }
+    }
+}
