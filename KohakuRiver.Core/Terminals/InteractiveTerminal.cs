@@ -19,6 +19,9 @@ public static class InteractiveTerminal
 
     public static readonly TimeSpan ResizePollInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a session ended from this side waits for the server to answer its close.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Opens the session at the console's window size (<paramref name="open"/> gets it for the initial size) and runs it;
     /// the connection is closed and disposed whatever happens. A refused open throws before the terminal goes raw.
@@ -55,26 +58,35 @@ public static class InteractiveTerminal
         }
 
         using var watch = console.WatchResize(CheckSize);
+        // The output side is not cancelled with the rest: cancelling a pending receive aborts the socket, and a session
+        // ended from this side should close normally (the server then hangs up the shell). It is aborted only when the
+        // server does not answer the close in time.
+        using var abort = new CancellationTokenSource();
         var input = Task.Factory.StartNew(() => PumpInput(connection, console, stop.Token), stop.Token,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var output = PumpOutputAsync(connection, console, errors, stop.Token);
+        var output = PumpOutputAsync(connection, console, errors, abort.Token);
         var poll = PollSizeAsync(CheckSize, stop.Token);
+        var cancelled = Task.Delay(Timeout.Infinite, ct);
         CheckSize();
 
         TerminalSessionResult result;
         try
         {
-            var first = await Task.WhenAny(input, output).ConfigureAwait(false);
-            result = first.IsCanceled || (first.IsFaulted && ct.IsCancellationRequested)
+            var first = await Task.WhenAny(input, output, cancelled).ConfigureAwait(false);
+            result = first == cancelled || first.IsCanceled
                 ? new TerminalSessionResult { Ending = TerminalEnding.Stopped }
-                : await first.ConfigureAwait(false);
+                : await ((Task<TerminalSessionResult>)first).ConfigureAwait(false);
         }
         finally
         {
             // Stop the keyboard reader before the terminal is restored, so it takes no keystroke meant for the prompt.
             await stop.CancelAsync().ConfigureAwait(false);
             await Quietly(input).ConfigureAwait(false);
-            await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            if (!output.IsCompleted)
+            {
+                await connection.CloseAsync(CloseWait).ConfigureAwait(false);
+                if (await Task.WhenAny(output, Task.Delay(CloseWait)).ConfigureAwait(false) != output) await abort.CancelAsync().ConfigureAwait(false);
+            }
             await Quietly(output).ConfigureAwait(false);
             await Quietly(poll).ConfigureAwait(false);
         }

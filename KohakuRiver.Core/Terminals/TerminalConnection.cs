@@ -65,7 +65,7 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
             socket.Dispose();
             invoker.Dispose();
             if (status is { } code)
-                throw new RiverApiException(code, RefusedDetail(capture.RefusedBody, code), e, capture.RefusedBody);
+                throw new RiverApiException(code, RefusedDetail(capture.RefusedBody, capture.RefusedDetailHeader, code), e, capture.RefusedBody);
             throw new RiverApiException(null, $"cannot open a terminal at {Redact(uri)}: {e.Message}", e);
         }
         catch
@@ -270,7 +270,7 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
         }
     }
 
-    private static string RefusedDetail(string? body, HttpStatusCode code)
+    private static string RefusedDetail(string? body, string? header, HttpStatusCode code)
     {
         if (!string.IsNullOrWhiteSpace(body))
         {
@@ -282,8 +282,9 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
             catch (JsonException)
             {
             }
-            return body.Trim();
+            if (string.IsNullOrEmpty(header)) return body.Trim();
         }
+        if (!string.IsNullOrEmpty(header)) return header;
         return $"the host refused the terminal ({(int)code} {code})";
     }
 

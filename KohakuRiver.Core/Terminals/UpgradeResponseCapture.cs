@@ -16,12 +16,19 @@ internal sealed class UpgradeResponseCapture(HttpMessageHandler inner) : Delegat
 
     public string? RefusedBody { get; private set; }
 
+    /// <summary>The host's X-KohakuRiver-Detail header, which repeats a refusal's detail (ASCII only) for clients that
+    /// cannot read bodies.</summary>
+    public string? RefusedDetailHeader { get; private set; }
+
+    public const string DetailHeader = "X-KohakuRiver-Detail";
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var response = await base.SendAsync(request, ct).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.SwitchingProtocols || (response.IsSuccessStatusCode && request.Version.Major >= 2))
             return response;
         RefusedStatus = response.StatusCode;
+        if (response.Headers.TryGetValues(DetailHeader, out var values)) RefusedDetailHeader = values.FirstOrDefault();
         try
         {
             var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
