@@ -23,6 +23,10 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
     {
         await f.AtPromptAsync();
         f.Tmux.Line($"Connect-RiverTask {f.TaskId}{extra}; \"aft\"+\"er=$LASTEXITCODE\"");
+        // Keys typed before the session has started would be read by PSReadLine (typeahead for the next prompt), as
+        // they would for any native command: wait for the remote prompt (busybox sh as root: "# ") first.
+        await f.Tmux.WaitForAsync(s => s.IndexOf("Connect-RiverTask", StringComparison.Ordinal) is var at and >= 0 &&
+                                       s.IndexOf("# ", at, StringComparison.Ordinal) > 0, "the remote prompt", Deadline);
         // Only the container's busybox sh can run this: pwsh cannot parse '[ -f'.
         f.Tmux.Line("[ -f /bin/busybox ] && echo \"in-$((40+2))\"");
         await f.Tmux.WaitForAsync("in-42", Deadline);

@@ -81,11 +81,12 @@ public sealed class TerminalClusterFixture : IAsyncLifetime
         Tmux.Press("C-]");
         Tmux.Press("C-c");
         Tmux.Resize(Cols, Rows);
-        var marker = NextMarker("PROMPT", out var typed);
-        Tmux.Line(typed);
-        await Tmux.WaitForAsync(s => s.Contains(marker, StringComparison.Ordinal), $"the pwsh prompt ({marker})", TimeSpan.FromSeconds(20));
-        Tmux.Line("Clear-Host");
         Tmux.ClearHistory();
+        // One line, waited for: keys typed while pwsh still runs a command are typeahead that PSReadLine keeps reading,
+        // and would take from the next session.
+        var marker = NextMarker("PROMPT", out var typed);
+        Tmux.Line("Clear-Host; " + typed);
+        await Tmux.WaitForAsync(s => s.Contains(marker, StringComparison.Ordinal), $"the pwsh prompt ({marker})", TimeSpan.FromSeconds(20));
     }
 
     public async ValueTask DisposeAsync()
