@@ -149,6 +149,28 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
     }
 
     [Fact]
+    public async Task Enter_RiverEnvironment_opens_a_terminal_in_the_environment_container_on_the_host()
+    {
+        f.Require();
+        var env = "t" + Guid.NewGuid().ToString("N")[..10];
+        await f.Cluster.Client.NewEnvironmentAsync(env, KohakuRiver.Tests.Docker.DockerFixture.BusyboxImage);
+        try
+        {
+            await f.AtPromptAsync();
+            f.Tmux.Line($"Enter-RiverEnvironment -Name {env} -Command 'echo \"env-$((1+1))-$(hostname)\" > /made-here; cat /made-here; exit 4'; \"co\"+\"de=$LASTEXITCODE\"");
+            await f.Tmux.WaitForAsync("env-2-", Deadline);
+            await f.Tmux.WaitForAsync("code=4", Deadline);
+            // It ran in that container: the file is there for a one-shot command too.
+            var made = await EnvironmentCommand.InvokeAsync(f.Cluster.Client, env, EnvironmentCommand.BuildRequest("cat /made-here", null, 30));
+            Assert.StartsWith("env-2-", made.Stdout);
+        }
+        finally
+        {
+            await f.Cluster.Client.RemoveEnvironmentContainerAsync(env);
+        }
+    }
+
+    [Fact]
     public async Task Refusals_are_errors_with_ids_and_a_command_without_a_terminal_is_Invoke_RiverTaskCommand()
     {
         f.Require();
