@@ -105,7 +105,18 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
         f.Tmux.Press("C-c");
         // $? is 130 only when sleep died of SIGINT; the shell that prints it is still the remote one.
         f.Tmux.Line("echo \"alive-$?\"");
-        await f.Tmux.WaitForAsync("alive-130", Deadline);
+        // "sleeping" is printed just before sleep starts: a Ctrl+C in between reaches the shell, not sleep, so it is
+        // pressed again until sleep has died of one (the typed echo waits in the TTY meanwhile). Without Ctrl+C
+        // passing through, alive-130 never comes.
+        var again = TimeSpan.FromSeconds(3);
+        while (!f.Tmux.Screen().Contains("alive-130", StringComparison.Ordinal))
+        {
+            Assert.True(watch.Elapsed < Deadline, "Ctrl+C never interrupted the remote sleep; the screen:\n" + f.Tmux.Screen());
+            await Task.Delay(200);
+            if (watch.Elapsed < again) continue;
+            f.Tmux.Press("C-c");
+            again += TimeSpan.FromSeconds(3);
+        }
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the sleep ended after {watch.Elapsed}, not at Ctrl+C");
         f.Tmux.Line("[ -f /bin/busybox ] && echo \"still-$((1+1))\"");
         await f.Tmux.WaitForAsync("still-2", Deadline);
