@@ -332,16 +332,36 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
             var tty = new DockerTtyExec(_client, exec.ID, stream, SocketPath, _time);
             try
             {
-                await tty.ResizeAsync(rows, cols, ct).ConfigureAwait(false);
+                await ResizeUnlessEndedAsync(tty, rows, cols, ct).ConfigureAwait(false);
             }
             catch
             {
-                await tty.HangUpAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await tty.HangUpAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // Best effort: the resize's failure is the one to report.
+                }
                 await tty.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
             return tty;
         });
+    }
+
+    // A command that ended at once cannot be resized, and needs no size: its output is still there to read.
+    private async Task ResizeUnlessEndedAsync(DockerTtyExec tty, int rows, int cols, CancellationToken ct)
+    {
+        try
+        {
+            await tty.ResizeAsync(rows, cols, ct).ConfigureAwait(false);
+        }
+        catch (EngineException)
+        {
+            if ((await _client.Exec.InspectContainerExecAsync(tty.Id, ct).ConfigureAwait(false)).Running) throw;
+        }
     }
 
     // ---------------------------------------------------------------- images

@@ -84,6 +84,28 @@ public sealed class DockerTtyExecTests(DockerFixture docker) : IClassFixture<Doc
     });
 
     [Fact]
+    public async Task A_command_that_ends_at_once_still_gives_its_output_and_exit_code()
+    {
+        docker.RequireDocker();
+        using var cts = DockerFixture.Timeout();
+        string? id = null;
+        try
+        {
+            id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sleep", "300"], cts.Token);
+            // Ends before the resize that follows the start can reach it.
+            await using var exec = await Client.StartTtyExecAsync(id, ["sh", "-c", "echo quick; exit 4"], 24, 80, cts.Token);
+            var output = new TtyOutput(exec);
+            await output.WaitEndedAsync();
+            Assert.Contains("quick", output.Text);
+            Assert.Equal(4, await exec.WaitExitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            await docker.RemoveQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task A_terminal_in_a_stopped_container_is_a_conflict()
     {
         docker.RequireDocker();
