@@ -79,6 +79,22 @@ public sealed class TerminalBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_read_of_control_characters_stays_within_the_message_limit()
+    {
+        // The worst case for JSON: every byte escaped as \u001b, six bytes each.
+        _exec.Show(Enumerable.Repeat((byte)0x1b, 8 * 1024).ToArray());
+        var buffer = new byte[256 * 1024];
+        var filled = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await _pair.Client.ReceiveAsync(buffer.AsMemory(filled), TestContext.Current.CancellationToken);
+            filled += result.Count;
+        } while (!result.EndOfMessage);
+        Assert.InRange(filled, 6 * 8 * 1024, TerminalMessage.MaxMessageBytes);
+    }
+
+    [Fact]
     public async Task Input_is_typed_as_UTF8()
     {
         await _client.SendAsync(new TerminalMessage { Type = TerminalMessage.Input, Data = "echo héllo 😀\r" });
