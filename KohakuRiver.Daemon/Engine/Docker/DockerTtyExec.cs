@@ -99,8 +99,9 @@ internal sealed class DockerTtyExec(DockerClient client, string id, MultiplexedS
         {
             return; // Gone with its container, or no engine to ask: nothing to hang up that can be found.
         }
-        // The pid is only trusted while the engine says the process runs, so a recycled pid is not signalled.
-        if (!info.Running || info.Pid <= 0) return;
+        // The pid is only trusted while the engine says the process runs and while it is in the container's cgroup, so
+        // neither a recycled pid nor another pid namespace's process is signalled.
+        if (!info.Running || !ProcessSignals.InContainer(info.Pid, info.ContainerID)) return;
         ProcessSignals.Send(info.Pid, ProcessSignals.SigHup);
     }
 

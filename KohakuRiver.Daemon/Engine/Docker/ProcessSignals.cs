@@ -19,6 +19,24 @@ internal static class ProcessSignals
         throw new IOException($"kill({pid}, {signal}) failed: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
+    /// <summary>
+    /// Whether process <paramref name="pid"/>, as this process sees pids, is in the cgroup of container
+    /// <paramref name="containerId"/> (a full id). The engine reports host pids: from inside another pid namespace (a
+    /// runner in a container) the same number is some other process, which must not be signalled.
+    /// </summary>
+    public static bool InContainer(long pid, string containerId)
+    {
+        if (pid <= 0 || string.IsNullOrEmpty(containerId)) return false;
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cgroup").Contains(containerId, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // Gone, or not ours to look at.
+        }
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 }
