@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Web;
@@ -28,21 +27,15 @@ public sealed class TerminalBridge
     /// close.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
-    // Non-ASCII text as itself rather than \uXXXX: half the bytes for most non-English output. The frames are JSON read
-    // by programs, never HTML.
-    private static readonly JsonTypeInfo<TerminalMessage> Wire = (JsonTypeInfo<TerminalMessage>)new JsonSerializerOptions(RiverJsonContext.Default.Options)
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }.GetTypeInfo(typeof(TerminalMessage));
-
     private readonly WebSocket _socket;
+    private readonly TerminalSender _sender;
     private readonly ITtyExec _exec;
     private readonly ILogger _log;
-    private readonly SemaphoreSlim _sending = new(1, 1);
 
     public TerminalBridge(WebSocket socket, ITtyExec exec, ILogger log)
     {
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+        _sender = new TerminalSender(socket);
         _exec = exec ?? throw new ArgumentNullException(nameof(exec));
         _log = log ?? throw new ArgumentNullException(nameof(log));
     }
@@ -60,8 +53,8 @@ public sealed class TerminalBridge
             {
                 await output.ConfigureAwait(false);
                 var code = await _exec.WaitExitAsync(Grace, stop.Token).ConfigureAwait(false);
-                await SendAsync(new TerminalMessage { Type = TerminalMessage.Exit, ExitCode = code }, stop.Token).ConfigureAwait(false);
-                await CloseAsync(WebSocketCloseStatus.NormalClosure, "the shell ended", stop.Token).ConfigureAwait(false);
+                await _sender.SendAsync(new TerminalMessage { Type = TerminalMessage.Exit, ExitCode = code }, stop.Token).ConfigureAwait(false);
+                await _sender.CloseAsync(WebSocketCloseStatus.NormalClosure, "the shell ended", stop.Token).ConfigureAwait(false);
                 // The client answers the close; its answer is what ends the input side.
                 await Task.WhenAny(input, Task.Delay(Grace, stop.Token)).ConfigureAwait(false);
                 return code;
@@ -104,7 +97,7 @@ public sealed class TerminalBridge
             // At the end, a character left incomplete is flushed as U+FFFD rather than lost.
             var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: read == 0);
             if (count > 0)
-                await SendAsync(new TerminalMessage { Type = TerminalMessage.Output, Data = new string(chars, 0, count) }, ct).ConfigureAwait(false);
+                await _sender.SendAsync(new TerminalMessage { Type = TerminalMessage.Output, Data = new string(chars, 0, count) }, ct).ConfigureAwait(false);
             if (read == 0) return;
         }
     }
@@ -122,7 +115,7 @@ public sealed class TerminalBridge
             {
                 if (filled == buffer.Length)
                 {
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
+                    await _sender.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
                     return $"a message over {TerminalMessage.MaxMessageBytes} bytes";
                 }
                 try
@@ -135,7 +128,7 @@ public sealed class TerminalBridge
                 }
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
+                    await _sender.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
                     return "closed";
                 }
                 filled += result.Count;
@@ -143,12 +136,12 @@ public sealed class TerminalBridge
 
             if (filled > TerminalMessage.MaxMessageBytes)
             {
-                await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
+                await _sender.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
                 return $"a message over {TerminalMessage.MaxMessageBytes} bytes";
             }
             if (result.MessageType != WebSocketMessageType.Text)
             {
-                await ErrorAsync("binary messages are not understood: send JSON text messages", ct).ConfigureAwait(false);
+                await _sender.ErrorAsync("binary messages are not understood: send JSON text messages", ct).ConfigureAwait(false);
                 continue;
             }
             await HandleAsync(buffer.AsMemory(0, filled), ct).ConfigureAwait(false);
@@ -160,12 +153,12 @@ public sealed class TerminalBridge
         TerminalMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize(json.Span, Wire);
+            message = JsonSerializer.Deserialize(json.Span, TerminalSender.Wire);
         }
         catch (JsonException e)
         {
             var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-            await ErrorAsync($"message is not valid JSON{where}: {FirstSentence(e.Message)}", ct).ConfigureAwait(false);
+            await _sender.ErrorAsync($"message is not valid JSON{where}: {FirstSentence(e.Message)}", ct).ConfigureAwait(false);
             return;
         }
         switch (message?.Type)
@@ -173,7 +166,7 @@ public sealed class TerminalBridge
             case TerminalMessage.Input:
                 if (message.Data is null)
                 {
-                    await ErrorAsync("an input message needs data", ct).ConfigureAwait(false);
+                    await _sender.ErrorAsync("an input message needs data", ct).ConfigureAwait(false);
                     return;
                 }
                 try
@@ -188,7 +181,7 @@ public sealed class TerminalBridge
             case TerminalMessage.Resize:
                 if ((TerminalRequest.WhyNotSide("rows", message.Rows) ?? TerminalRequest.WhyNotSide("cols", message.Cols)) is { } why)
                 {
-                    await ErrorAsync($"resize refused: {why}", ct).ConfigureAwait(false);
+                    await _sender.ErrorAsync($"resize refused: {why}", ct).ConfigureAwait(false);
                     return;
                 }
                 try
@@ -197,53 +190,12 @@ public sealed class TerminalBridge
                 }
                 catch (EngineException e)
                 {
-                    await ErrorAsync($"resize failed: {e.Message}", ct).ConfigureAwait(false);
+                    await _sender.ErrorAsync($"resize failed: {e.Message}", ct).ConfigureAwait(false);
                 }
                 return;
             default:
-                await ErrorAsync($"unknown message type '{ShownText.Of(message?.Type)}': send 'input' or 'resize'", ct).ConfigureAwait(false);
+                await _sender.ErrorAsync($"unknown message type '{ShownText.Of(message?.Type)}': send 'input' or 'resize'", ct).ConfigureAwait(false);
                 return;
-        }
-    }
-
-    private Task ErrorAsync(string text, CancellationToken ct) =>
-        SendAsync(new TerminalMessage { Type = TerminalMessage.Error, Data = text }, ct);
-
-    /// <summary>Sends one message, one at a time; quietly nothing once the socket can no longer send.</summary>
-    private async Task SendAsync(TerminalMessage message, CancellationToken ct)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, Wire);
-        await _sending.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, ct).ConfigureAwait(false);
-        }
-        catch (WebSocketException)
-        {
-            // The client is gone; the input side sees it too and ends the session.
-        }
-        finally
-        {
-            _sending.Release();
-        }
-    }
-
-    private async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken ct)
-    {
-        await _sending.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await _socket.CloseOutputAsync(status, reason, ct).ConfigureAwait(false);
-        }
-        catch (WebSocketException)
-        {
-            // Gone already: nothing to close.
-        }
-        finally
-        {
-            _sending.Release();
         }
     }
 

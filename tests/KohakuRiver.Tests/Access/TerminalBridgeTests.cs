@@ -61,7 +61,7 @@ public sealed class TerminalBridgeTests : IAsyncLifetime
         {
             if (message.Type == TerminalMessage.Exit) break;
             Assert.Equal(TerminalMessage.Output, message.Type);
-            Assert.DoesNotContain('\uFFFD', message.Data);
+            Assert.DoesNotContain('\uFFFD', message.Data ?? "");
             shown.Append(message.Data);
         }
         Assert.Equal("héllo €😀", shown.ToString());

@@ -23,7 +23,7 @@ public sealed class ProcessSignalsTests(DockerFixture docker) : IClassFixture<Do
         try
         {
             id = await docker.RunBusyboxAsync(DockerFixture.UniqueName(), ["sleep", "60"], cts.Token);
-            var pid = (await docker.Client.Client.Containers.InspectContainerAsync(id, cts.Token)).State.Pid;
+            var pid = (await docker.Client.Client.Containers.InspectContainerAsync(id, cts.Token)).State!.Pid;
             Assert.True(ProcessSignals.InContainer(pid, id));
             Assert.False(ProcessSignals.InContainer(pid, new string('a', 64)));
         }
