@@ -1,5 +1,6 @@
 using System.Globalization;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Access;
 using KohakuRiver.Daemon.Host.Access;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.State;
@@ -49,9 +50,11 @@ public static class AccessEndpoints
         {
             var taskId = ApiPipeline.ParseId(id);
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.EnvironmentExecRequest);
+            // Checked here too, so nothing malformed travels (a NaN timeout could not even be written on).
+            var command = ExecCommand.From(body);
             var target = state.ResolveAccess(taskId);
-            // The runner checks the command and enforces its timeout; the host waits that long and a margin more.
-            var timeout = TimeSpan.FromSeconds(body.TimeoutSeconds is > 0 and <= 3600 ? body.TimeoutSeconds.Value : 600);
+            // The runner enforces the command's timeout; the host waits that long and a margin more.
+            var timeout = command.Timeout;
             try
             {
                 var result = await gateway.ExecAsync(target.RunnerUrl, taskId, body, timeout, req.HttpContext.RequestAborted);
