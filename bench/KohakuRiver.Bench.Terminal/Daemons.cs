@@ -92,6 +92,29 @@ internal sealed class Daemons : IAsyncDisposable
         return line is null ? double.NaN : double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / (1024 * 1024);
     }
 
+    /// <summary>Removes a container through the engine's API on its Unix socket (force: running or not); quiet when
+    /// it is already gone.</summary>
+    public static async Task RemoveContainerAsync(string name, string socket = "/var/run/docker.sock")
+    {
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await s.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+                return new System.Net.Sockets.NetworkStream(s, ownsSocket: true);
+            },
+        });
+        try
+        {
+            using var _ = await http.DeleteAsync($"http://docker/containers/{Uri.EscapeDataString(name)}?force=1");
+        }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"could not remove container {name}: {e.Message}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var p in new[] { Runner, Host })

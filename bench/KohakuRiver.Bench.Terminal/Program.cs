@@ -102,11 +102,14 @@ finally
     try
     {
         await client.KillAsync(taskId);
+        await client.WaitTaskAsync(taskId, TimeSpan.FromSeconds(20));
     }
     catch (RiverApiException e)
     {
         Console.Error.WriteLine($"could not kill task {taskId}: {e.Message}");
     }
+    // The runner is stopped right after: remove the container whatever it got to.
+    await Daemons.RemoveContainerAsync($"kohakuriver-task-{taskId}");
 }
 return 0;
 
