@@ -186,8 +186,9 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
     {
         f.Require();
         await f.AtPromptAsync();
-        f.Tmux.Line("try { Connect-RiverTask 424242 -ErrorAction Stop } catch { 'i'+'d=' + $_.FullyQualifiedErrorId + '|' + $_.Exception.Message }; " +
-                    $"$r = Invoke-RiverTaskCommand -TaskId {f.TaskId} 'echo o; echo e >&2; exit 4' -ErrorVariable bad -ErrorAction SilentlyContinue; " +
+        // Both bind a piped object's TaskId.
+        f.Tmux.Line("try { [pscustomobject]@{ TaskId = 424242 } | Connect-RiverTask -ErrorAction Stop } catch { 'i'+'d=' + $_.FullyQualifiedErrorId + '|' + $_.Exception.Message }; " +
+                    $"$r = [pscustomobject]@{{ TaskId = {f.TaskId} }} | Invoke-RiverTaskCommand 'echo o; echo e >&2; exit 4' -ErrorVariable bad -ErrorAction SilentlyContinue; " +
                     "'ex'+'ec=' + $r.ExitCode + '|' + $r.Stdout.Trim() + '|' + $r.Stderr.Trim() + '|' + $bad[0].FullyQualifiedErrorId");
         await f.Tmux.WaitForAsync("id=RiverTaskNotFound,KohakuRiver.PowerShell.Commands.ConnectRiverTaskCommand|", Deadline);
         await f.Tmux.WaitForAsync("exec=4|o|e|RiverTaskCommandFailed,KohakuRiver.PowerShell.Commands.InvokeRiverTaskCommandCommand", Deadline);
