@@ -33,7 +33,7 @@ public abstract class TerminalCommand : RiverClientCmdlet
             WriteVerbose($"detach with {InteractiveTerminal.DetachKeyName}");
             result = Await(ct => InteractiveTerminal.ConnectAndRunAsync((size, c) => open(client, size, c), console, ct));
         }
-        catch (Exception e) when (e is RiverApiException or TerminalUnavailableException or FormatException or ArgumentException)
+        catch (Exception e) when (e is RiverApiException or TerminalUnavailableException or FormatException or ArgumentException or IOException)
         {
             WriteRiverError(e, target, kind);
             return;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using KohakuRiver.Tests.Docker;
-using Xunit;
 
 namespace KohakuRiver.Tests.Terminals;
 
@@ -26,19 +24,6 @@ public sealed class Tmux : IDisposable
     public static string? Pwsh =>
         Environment.GetEnvironmentVariable("KOHAKURIVER_PWSH") is { Length: > 0 } p && File.Exists(p) ? p
         : Which("pwsh") ?? (Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "pwsh") is var tool && File.Exists(tool) ? tool : null);
-
-    /// <summary>Skips the calling test when tmux or pwsh is missing, except under KOHAKURIVER_REQUIRE_DOCKER=1 (CI), where
-    /// it fails it.</summary>
-    public static void Require()
-    {
-        var missing = Binary is null ? "tmux is not installed (run .ci/setup: apt-get install tmux)"
-            : Pwsh is null ? "pwsh is not installed (run .ci/setup, or set KOHAKURIVER_PWSH)"
-            : null;
-        if (missing is null) return;
-        if (Environment.GetEnvironmentVariable(DockerFixture.RequireEnvironmentVariable) == "1")
-            Assert.Fail($"{DockerFixture.RequireEnvironmentVariable}=1 but: {missing}");
-        Assert.Skip(missing);
-    }
 
     /// <summary>Starts a server whose one window (cols x rows) runs <paramref name="command"/> with these extra
     /// environment variables.</summary>
