@@ -220,6 +220,21 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
     }
 
     [Fact]
+    public async Task The_hosts_refusals_reach_the_Core_client_with_their_status_and_detail()
+    {
+        f.Require();
+        var finished = await f.Cluster.RunAsync(new KohakuRiver.Core.Wire.SubmitRequest { Command = "true" });
+        var conflict = await Assert.ThrowsAsync<KohakuRiver.Core.Client.RiverApiException>(() => f.Cluster.Client.OpenTaskTerminalAsync(finished.TaskId));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.StartsWith($"task {finished.TaskId} is completed", conflict.Detail);
+        using var wrong = new KohakuRiver.Core.Client.RiverClient(f.Cluster.HostUri, "wrong-token");
+        var refused = await Assert.ThrowsAsync<KohakuRiver.Core.Client.RiverApiException>(() => wrong.OpenTaskTerminalAsync(f.TaskId));
+        Assert.Equal(KohakuRiver.Core.Client.RiverErrorKind.Unauthorized, refused.Kind);
+        var missing = await Assert.ThrowsAsync<KohakuRiver.Core.Client.RiverApiException>(() => f.Cluster.Client.OpenEnvironmentTerminalAsync("nosuchenv"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task Task_commands_return_exit_code_and_both_streams_through_Core()
     {
         f.Require();
