@@ -55,7 +55,9 @@ public static class RunnerServer
         app.UseJsonErrors(log);
         app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
         app.UseBodyLimits();
+        app.UseWebSockets();
         app.MapRunnerEndpoints();
+        app.MapRunnerForwardEndpoints();
         return app;
     }
 }
