@@ -3,6 +3,7 @@ using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Engine.Docker;
 using KohakuRiver.Daemon.Environments;
+using KohakuRiver.Daemon.Host.Access;
 using KohakuRiver.Daemon.Host.Background;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Host.Api;
@@ -46,6 +47,8 @@ public static class HostServer
         builder.Services.AddSingleton(_ => new HostMetrics());
         builder.Services.AddSingleton<ClusterStateMetrics>();
         builder.Services.AddSingleton<RunnerGateway>();
+        builder.Services.AddSingleton<RunnerSockets>();
+        builder.Services.AddSingleton<WebSocketTickets>();
         builder.Services.AddSingleton<IContainerEngine>(_ => new DockerEngine(settings.DockerSocket));
         builder.Services.AddSingleton(_ => new TarballStore(settings.SharedDir));
         builder.Services.AddSingleton<EnvironmentService>();
@@ -62,14 +65,17 @@ public static class HostServer
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KohakuRiver.Host");
         app.UseJsonErrors(log);
+        var tickets = app.Services.GetRequiredService<WebSocketTickets>();
         app.UseBearerTokens(path => NodeEndpoints.IsRunnerFacing(path)
             ? (settings.ClusterToken!, "cluster token")
-            : (settings.ApiToken!, "API token"));
+            : (settings.ApiToken!, "API token"), tickets.TryRedeem);
         app.UseBodyLimits();
+        app.UseWebSockets();
         app.MapTaskEndpoints();
         app.MapNodeEndpoints();
         app.MapEnvironmentEndpoints();
         app.MapVpsEndpoints();
+        app.MapAccessEndpoints();
         // The API token, like every client-facing endpoint (UseBearerTokens covers /metrics).
         app.MapMetrics("/metrics", app.Services.GetRequiredService<HostMetrics>().Registry)
             .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET"]));

@@ -53,14 +53,28 @@ public static class ApiPipeline
     /// <summary>
     /// Requires <c>Authorization: Bearer …</c> on every /api and /ws path and on /metrics (Prometheus sends the token
     /// from its scrape config). <paramref name="tokenFor"/> says which token a path needs (compared in constant time).
+    /// A /ws request without the header may instead carry <c>?ticket=</c>, which <paramref name="redeemTicket"/> spends
+    /// (browsers cannot set headers on a WebSocket); without that callback there are no tickets.
     /// </summary>
-    public static IApplicationBuilder UseBearerTokens(this IApplicationBuilder app, Func<PathString, (string Token, string Name)> tokenFor) =>
+    public static IApplicationBuilder UseBearerTokens(this IApplicationBuilder app, Func<PathString, (string Token, string Name)> tokenFor,
+        Func<string, bool>? redeemTicket = null) =>
         app.Use(async (ctx, next) =>
         {
             if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/ws") || ctx.Request.Path.StartsWithSegments("/metrics"))
             {
                 var (expected, name) = tokenFor(ctx.Request.Path);
                 var header = ctx.Request.Headers.Authorization.ToString();
+                if (string.IsNullOrEmpty(header) && redeemTicket is not null && ctx.Request.Path.StartsWithSegments("/ws") &&
+                    ctx.Request.Query.TryGetValue("ticket", out var ticket))
+                {
+                    if (ticket.Count == 1 && redeemTicket(ticket.ToString()))
+                    {
+                        await next(ctx);
+                        return;
+                    }
+                    await WriteError(ctx, 401, "invalid ticket: a ticket from POST /api/ws-tickets opens one WebSocket, once, within 30 s");
+                    return;
+                }
                 if (string.IsNullOrEmpty(header))
                 {
                     ctx.Response.Headers.WWWAuthenticate = "Bearer";
@@ -95,9 +109,15 @@ public static class ApiPipeline
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The header that repeats an error's detail on a refused WebSocket upgrade: WebSocket clients see a
+    /// refusal's status and headers but not its body.</summary>
+    public const string DetailHeader = "X-KohakuRiver-Detail";
+
     public static Task WriteError(HttpContext ctx, int status, string detail)
     {
         ctx.Response.StatusCode = status;
+        if (ctx.Request.Path.StartsWithSegments("/ws"))
+            ctx.Response.Headers[DetailHeader] = AsciiHeaderValue(detail);
         return ctx.Response.WriteAsJsonAsync(new ErrorResponse { Detail = detail }, Relaxed(RiverJsonContext.Default.ErrorResponse));
     }
 
@@ -183,6 +203,15 @@ public static class ApiPipeline
                 buffer.ResetWrittenCount();
             }
         }
+    }
+
+    /// <summary>A header value: printable ASCII only (others become '?'), at most 1,000 characters.</summary>
+    private static string AsciiHeaderValue(string text)
+    {
+        var chars = text.Length > 1000 ? text.ToCharArray(0, 1000) : text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+            if (chars[i] is < ' ' or > '~') chars[i] = '?';
+        return new string(chars);
     }
 
     private static string FirstSentence(string message)

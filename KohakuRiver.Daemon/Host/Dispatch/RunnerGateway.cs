@@ -10,6 +10,9 @@ namespace KohakuRiver.Daemon.Host.Dispatch;
 /// operation in <see cref="HostMetrics"/> (when given one).</summary>
 public sealed class RunnerGateway : IDisposable
 {
+    /// <summary>How long an ordinary call to a runner may take.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
     private readonly HttpClient _http;
     private readonly HostMetrics? _metrics;
 
@@ -22,7 +25,8 @@ public sealed class RunnerGateway : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         })
         {
-            Timeout = TimeSpan.FromSeconds(30),
+            // Each call sets its own limit (CallTimeout, or a command's own time for exec).
+            Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ClusterToken);
     }
@@ -48,6 +52,16 @@ public sealed class RunnerGateway : IDisposable
         return JsonSerializer.Deserialize(body, RiverJsonContext.Default.VpsRestartResponse) ?? new VpsRestartResponse();
     }
 
+    /// <summary>Runs a command in a running task's container (POST /api/tasks/{id}/exec on the runner), waiting for it as
+    /// long as its own timeout allows, and a margin more.</summary>
+    public async Task<EnvironmentExecResult> ExecAsync(string runnerUrl, long taskId, EnvironmentExecRequest request, TimeSpan commandTimeout, CancellationToken ct)
+    {
+        var body = await PostForBodyAsync(runnerUrl, "exec", $"api/tasks/{taskId}/exec",
+            JsonContent.Create(request, RiverJsonContext.Default.EnvironmentExecRequest), ct, commandTimeout + CallTimeout);
+        return JsonSerializer.Deserialize(body, RiverJsonContext.Default.EnvironmentExecResult)
+               ?? throw new RunnerCallException(null, $"runner at {runnerUrl} answered the command with an empty body");
+    }
+
     private static JsonContent Command(long taskId, string? containerName) =>
         JsonContent.Create(new RunnerTaskCommand { TaskId = taskId, ContainerName = containerName }, RiverJsonContext.Default.RunnerTaskCommand);
 
@@ -55,12 +69,15 @@ public sealed class RunnerGateway : IDisposable
         await PostForBodyAsync(runnerUrl, operation, path, content, ct);
 
     /// <param name="operation">The call's name in the failure counter (one of <see cref="HostMetrics.RunnerOperations"/>).</param>
-    private async Task<string> PostForBodyAsync(string runnerUrl, string operation, string path, HttpContent content, CancellationToken ct)
+    private async Task<string> PostForBodyAsync(string runnerUrl, string operation, string path, HttpContent content, CancellationToken ct,
+        TimeSpan? timeout = null)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout ?? CallTimeout);
         HttpResponseMessage response;
         try
         {
-            response = await _http.PostAsync(runnerUrl.TrimEnd('/') + "/" + path, content, ct);
+            response = await _http.PostAsync(runnerUrl.TrimEnd('/') + "/" + path, content, limit.Token);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
@@ -69,7 +86,7 @@ public sealed class RunnerGateway : IDisposable
         }
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await response.Content.ReadAsStringAsync(limit.Token);
             if (response.IsSuccessStatusCode) return body;
             string detail;
             try
@@ -81,7 +98,7 @@ public sealed class RunnerGateway : IDisposable
                 detail = body;
             }
             _metrics?.RunnerCallFailed(operation, unreachable: false);
-            throw new RunnerCallException((int)response.StatusCode, $"runner at {runnerUrl} answered {(int)response.StatusCode}: {detail}");
+            throw new RunnerCallException((int)response.StatusCode, $"runner at {runnerUrl} answered {(int)response.StatusCode}: {detail}", detail);
         }
     }
 

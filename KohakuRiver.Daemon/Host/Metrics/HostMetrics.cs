@@ -60,7 +60,7 @@ public sealed class HostMetrics
     }
 
     /// <summary>The operations the host calls runners for (the <c>operation</c> label).</summary>
-    public static readonly string[] RunnerOperations = ["execute", "kill", "pause", "resume", "vps_stop", "vps_restart"];
+    public static readonly string[] RunnerOperations = ["execute", "kill", "pause", "resume", "vps_stop", "vps_restart", "exec"];
 
     /// <summary>This host's own registry, which /metrics serves.</summary>
     public CollectorRegistry Registry { get; }

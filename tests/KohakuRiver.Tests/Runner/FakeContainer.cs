@@ -32,7 +32,8 @@ internal sealed class FakeContainer(string id, string name, ContainerSpec spec)
         }
     }
 
-    public ContainerInfo Info() => new(Id, Name, State, Labels, Spec.HostConfig?.Memory ?? 0, new Dictionary<string, int>(PublishedPorts));
+    public ContainerInfo Info() => new(Id, Name, State, Labels, Spec.HostConfig?.Memory ?? 0, new Dictionary<string, int>(PublishedPorts),
+        new Dictionary<string, string>());
 
     public void AddEvent(string action, IReadOnlyDictionary<string, string>? attributes = null)
     {
