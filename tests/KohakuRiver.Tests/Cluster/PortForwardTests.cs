@@ -20,10 +20,6 @@ namespace KohakuRiver.Tests.Cluster;
 /// </summary>
 public sealed class PortForwardTests(DockerFixture docker) : IClassFixture<DockerFixture>
 {
-    /// <summary>The forwards go through the host's relay when true; to the runner directly (same path, cluster token)
-    /// while the host has no relay.</summary>
-    private const bool ThroughHost = false;
-
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     /// <summary>Counts the WebSocket requests that reach a runner.</summary>
@@ -43,9 +39,8 @@ public sealed class PortForwardTests(DockerFixture docker) : IClassFixture<Docke
     private static Task<TestCluster> BridgeClusterAsync(RunnerWatch? watch = null) =>
         TestCluster.StartAsync(configure: s => s.TaskNetwork = "bridge", runnerApp: watch is null ? null : watch.Install);
 
-    /// <summary>The client forwards are opened with: the host's, or (until it relays) one for the runner.</summary>
-    private static RiverClient ForwardClient(TestCluster cluster) =>
-        ThroughHost ? new RiverClient(cluster.HostUri, cluster.HostSettings.ApiToken!) : new RiverClient(cluster.RunnerUri(cluster.NodeNames[0]), cluster.HostSettings.ClusterToken!);
+    /// <summary>The client forwards are opened with: the host's, with the API token.</summary>
+    private static RiverClient ForwardClient(TestCluster cluster) => new(cluster.HostUri, cluster.HostSettings.ApiToken!);
 
     private static async Task<long> StartRunningAsync(TestCluster cluster, string command)
     {
@@ -133,7 +128,7 @@ public sealed class PortForwardTests(DockerFixture docker) : IClassFixture<Docke
         await using var cluster = await BridgeClusterAsync();
         using var client = ForwardClient(cluster);
         var id = await StartRunningAsync(cluster,
-            $"{WebRoot} && dd if=/dev/urandom of=big bs=1048576 count=50 2>/dev/null && sha256sum big && exec httpd -f -p 8080 -h /tmp/www");
+            $"{WebRoot} && echo up > index.html && dd if=/dev/urandom of=big bs=1048576 count=50 2>/dev/null && sha256sum big && exec httpd -f -p 8080 -h /tmp/www");
         await using var forward = await PortForward.StartAsync(client, id, 8080);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
         await FetchWhenUpAsync(http, forward, "/");
@@ -214,5 +209,42 @@ public sealed class PortForwardTests(DockerFixture docker) : IClassFixture<Docke
         var e = await Assert.ThrowsAsync<RiverApiException>(() => PortForward.StartAsync(client, id, 8080));
         Assert.Equal(HttpStatusCode.Conflict, e.StatusCode);
         Assert.Equal($"task {id}'s container has no network address (task_network is 'none')", e.Detail);
+    }
+
+    [Fact]
+    public async Task No_token_a_wrong_token_a_finished_task_and_an_unknown_id_are_refused_before_the_runner_hears_of_them()
+    {
+        docker.RequireDocker();
+        var watch = new RunnerWatch();
+        await using var cluster = await BridgeClusterAsync(watch);
+        var finished = await cluster.RunAsync(new SubmitRequest { Command = "true" });
+        AssertTask.Completed(finished);
+        var running = await StartRunningAsync(cluster, $"{WebRoot} && echo up > index.html && exec httpd -f -p 8080 -h /tmp/www");
+
+        // No credentials at all: a bare WebSocket client.
+        using (var bare = new ClientWebSocket())
+        {
+            bare.Options.CollectHttpResponseDetails = true;
+            var uri = new Uri($"ws://127.0.0.1:{cluster.HostSettings.HostPort}/ws/forward/{running}/8080");
+            await Assert.ThrowsAsync<WebSocketException>(() => bare.ConnectAsync(uri, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.Unauthorized, bare.HttpStatusCode);
+        }
+        using (var wrong = new RiverClient(cluster.HostUri, "not-the-token"))
+        {
+            var e = await Assert.ThrowsAsync<RiverApiException>(() => PortForward.StartAsync(wrong, running, 8080));
+            Assert.Equal(HttpStatusCode.Unauthorized, e.StatusCode);
+            Assert.Contains("invalid bearer token", e.Detail);
+        }
+        using var client = ForwardClient(cluster);
+        var done = await Assert.ThrowsAsync<RiverApiException>(() => PortForward.StartAsync(client, finished.TaskId, 8080));
+        Assert.Equal(HttpStatusCode.Conflict, done.StatusCode);
+        Assert.Contains($"task {finished.TaskId} is completed", done.Detail);
+        var unknown = await Assert.ThrowsAsync<RiverApiException>(() => PortForward.StartAsync(client, 424242, 8080));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(0, watch.Sockets);
+
+        // The watch does see what does reach the runner: a forward that is let through.
+        await using var forward = await PortForward.StartAsync(client, running, 8080);
+        Assert.True(watch.Sockets >= 1, "the accepted forward reached the runner");
     }
 }
