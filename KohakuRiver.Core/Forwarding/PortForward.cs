@@ -116,7 +116,7 @@ public sealed class PortForward : IAsyncDisposable
         catch (SocketException e)
         {
             listener.Dispose();
-            throw new IOException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
+            throw new LocalPortUnavailableException(localPort, e.SocketErrorCode == SocketError.AddressAlreadyInUse
                 ? $"local port {localPort} is already in use: choose another, or 0 for any free port"
                 : $"cannot listen on 127.0.0.1:{localPort}: {e.Message}", e);
         }
