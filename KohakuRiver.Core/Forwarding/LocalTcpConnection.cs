@@ -89,38 +89,63 @@ internal sealed class LocalTcpConnection(PortForward forward, Socket local)
         }
     }
 
-    /// <summary>Container → local: each DATA frame written out whole before the next is read.</summary>
-    private async Task PumpDownAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+    /// <summary>Container → local, double-buffered: the next frame is received while the previous one is written out,
+    /// and at most one write is in flight, so a local reader that stops reading stops this pump (and only it).</summary>
+    private async Task PumpDownAsync(WebSocket socket, byte[] first, CancellationToken ct)
     {
-        while (true)
+        var second = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        byte[][] buffers = [first, second];
+        Task writing = Task.CompletedTask;
+        try
         {
-            var n = await ForwardFrames.ReceiveAsync(socket, buffer, ct).ConfigureAwait(false);
-            if (n < 0) throw new OperationCanceledException("the forward socket closed");
-            if (!ForwardFrame.TryRead(buffer.AsSpan(0, n), out var header, out var problem)) throw new InvalidDataException(problem);
-            switch (header.Type)
+            for (var turn = 0; ; turn ^= 1)
             {
-                case ForwardFrameType.Data:
-                    var payload = buffer.AsMemory(ForwardFrame.HeaderSize, n - ForwardFrame.HeaderSize);
-                    while (!payload.IsEmpty)
-                    {
-                        var sent = await local.SendAsync(payload, SocketFlags.None, ct).ConfigureAwait(false);
-                        payload = payload[sent..];
-                    }
-                    forward.AddReceived(n - ForwardFrame.HeaderSize);
-                    break;
-                case ForwardFrameType.Close:
-                    // The container finished sending; the local side may still be sending to it.
-                    try
-                    {
-                        local.Shutdown(SocketShutdown.Send);
-                    }
-                    catch (SocketException)
-                    {
-                    }
-                    return;
-                case ForwardFrameType.Error:
-                    throw new ForwardRefusedException(System.Text.Encoding.UTF8.GetString(buffer, ForwardFrame.HeaderSize, n - ForwardFrame.HeaderSize));
+                var buffer = buffers[turn];
+                var n = await ForwardFrames.ReceiveAsync(socket, buffer, ct).ConfigureAwait(false);
+                await writing.ConfigureAwait(false);
+                if (n < 0) throw new OperationCanceledException("the forward socket closed");
+                if (!ForwardFrame.TryRead(buffer.AsSpan(0, n), out var header, out var problem)) throw new InvalidDataException(problem);
+                switch (header.Type)
+                {
+                    case ForwardFrameType.Data:
+                        writing = WriteLocalAsync(buffer.AsMemory(ForwardFrame.HeaderSize, n - ForwardFrame.HeaderSize), ct);
+                        break;
+                    case ForwardFrameType.Close:
+                        // The container finished sending; the local side may still be sending to it.
+                        try
+                        {
+                            local.Shutdown(SocketShutdown.Send);
+                        }
+                        catch (SocketException)
+                        {
+                        }
+                        return;
+                    case ForwardFrameType.Error:
+                        throw new ForwardRefusedException(System.Text.Encoding.UTF8.GetString(buffer, ForwardFrame.HeaderSize, n - ForwardFrame.HeaderSize));
+                }
             }
         }
+        finally
+        {
+            try
+            {
+                await writing.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
+            ArrayPool<byte>.Shared.Return(second);
+        }
+    }
+
+    private async Task WriteLocalAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        var length = payload.Length;
+        while (!payload.IsEmpty)
+        {
+            var sent = await local.SendAsync(payload, SocketFlags.None, ct).ConfigureAwait(false);
+            payload = payload[sent..];
+        }
+        forward.AddReceived(length);
     }
 }

@@ -117,11 +117,12 @@ try
     var directRates = new List<double>();
     var forwardRates = new List<double>();
     var shortRates = new List<double>();
+    List<double> directCpu = [], forwardCpu = [], shortCpu = [];
     for (var i = 0; i < runs; i++)
     {
-        directRates.Add(await RateAsync(direct));
-        forwardRates.Add(await RateAsync(local));
-        shortRates.Add(await RateAsync(shortLocal));
+        directRates.Add(await RateAsync(direct, directCpu));
+        forwardRates.Add(await RateAsync(local, forwardCpu));
+        shortRates.Add(await RateAsync(shortLocal, shortCpu));
     }
     Console.WriteLine($"direct : median {Percentile(directRates, 0.5),8:0.0} MB/s, best {directRates.Max(),8:0.0} MB/s  ({string.Join(", ", directRates.Select(r => r.ToString("0")))})");
     Console.WriteLine($"forward: median {Percentile(forwardRates, 0.5),8:0.0} MB/s, best {forwardRates.Max(),8:0.0} MB/s  ({string.Join(", ", forwardRates.Select(r => r.ToString("0")))})");
@@ -129,11 +130,17 @@ try
     Console.WriteLine($"ratio  : {Percentile(forwardRates, 0.5) / Percentile(directRates, 0.5):0.00}x of direct (median), {forwardRates.Max() / directRates.Max():0.00}x (best); target >= 0.8x");
     Console.WriteLine($"carried: {forward.BytesReceived / 1048576.0:0} MiB received over {forward.TotalConnections} connections through the forward");
 
-    async Task<double> RateAsync(IPEndPoint endpoint)
+    Console.WriteLine($"cpu    : this process (client, host and runner) spent {CpuPerGb(directCpu):0.00} s per GB direct, {CpuPerGb(forwardCpu):0.00} s per GB through the forward, {CpuPerGb(shortCpu):0.00} s per GB through the runner alone");
+
+    double CpuPerGb(List<double> seconds) => seconds.Sum() / (runs * (double)expected / 1e9);
+
+    async Task<double> RateAsync(IPEndPoint endpoint, List<double> cpu)
     {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var bytes = await FetchAsync(endpoint, "/big");
         var seconds = clock.Elapsed.TotalSeconds;
+        cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds);
         if (bytes < expected) throw new InvalidOperationException($"got {bytes} bytes from {endpoint}, expected {expected}");
         return bytes / 1e6 / seconds;
     }

@@ -112,14 +112,18 @@ internal sealed class TcpForwardConnection(ForwardSession session, uint clientId
         }
     }
 
+    /// <summary>Container → client, double-buffered: the next read from the container runs while the previous frame is
+    /// being sent, so the two hops overlap instead of taking turns. At most one frame is in flight.</summary>
     private async Task PumpFromContainerAsync(Socket socket, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize), ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize)];
+        Task sending = Task.CompletedTask;
         try
         {
-            new ForwardFrame(ForwardFrameType.Data, ForwardProtocol.Tcp, ClientId, Port).Write(buffer);
-            while (true)
+            foreach (var b in buffers) new ForwardFrame(ForwardFrameType.Data, ForwardProtocol.Tcp, ClientId, Port).Write(b);
+            for (var turn = 0; ; turn ^= 1)
             {
+                var buffer = buffers[turn];
                 int n;
                 try
                 {
@@ -129,6 +133,7 @@ internal sealed class TcpForwardConnection(ForwardSession session, uint clientId
                 {
                     n = 0;
                 }
+                await sending;
                 if (n == 0)
                 {
                     await SendCloseOnceAsync(ct);
@@ -136,12 +141,20 @@ internal sealed class TcpForwardConnection(ForwardSession session, uint clientId
                     if (Volatile.Read(ref _inputClosed) != 0) _done.Cancel();
                     return;
                 }
-                await Session.SendAsync(buffer.AsMemory(0, ForwardFrame.HeaderSize + n), ct);
+                sending = Session.SendAsync(buffer.AsMemory(0, ForwardFrame.HeaderSize + n), ct);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A send still running owns its buffer until it ends.
+            try
+            {
+                await sending;
+            }
+            catch (Exception e) when (e is OperationCanceledException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+            {
+            }
+            foreach (var b in buffers) ArrayPool<byte>.Shared.Return(b);
         }
     }
 
