@@ -17,7 +17,7 @@ public static class RunnerForwardEndpoints
     public static void MapRunnerForwardEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ws/forward/{id}/{port}", async (HttpContext ctx, string id, string port, TaskExecutor executor, IContainerEngine engine,
-            DaemonSettings settings, ILoggerFactory logs) =>
+            DaemonSettings settings, ILoggerFactory logs, IHostApplicationLifetime lifetime) =>
         {
             var taskId = ApiPipeline.ParseId(id);
             var remotePort = ParsePort(port);
@@ -27,7 +27,9 @@ public static class RunnerForwardEndpoints
                 throw ApiException.BadRequest("this endpoint is a WebSocket: send an upgrade request (GET with 'Upgrade: websocket')");
             using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
             await using var session = new ForwardSession(socket, target.Address, remotePort, target.What, logs.CreateLogger("KohakuRiver.Runner.Forward"));
-            await session.RunAsync(ctx.RequestAborted);
+            // The runner stopping ends its forwards at once rather than after the server's shutdown timeout.
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, lifetime.ApplicationStopping);
+            await session.RunAsync(ending.Token);
             return Results.Empty;
         });
     }
