@@ -179,13 +179,15 @@ public sealed class ForwardSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one whole frame; frames from different connections never interleave.</summary>
+    /// <summary>Sends one whole frame; frames from different connections never interleave. <paramref name="ct"/> may
+    /// cancel the wait for the socket, but a send under way is cancelled only by the session's end: a cancelled
+    /// WebSocket send aborts the socket, and with it every other connection on it.</summary>
     internal async Task SendAsync(ReadOnlyMemory<byte> frame, CancellationToken ct)
     {
         await _sendLock.WaitAsync(ct);
         try
         {
-            await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct);
+            await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, _ended.Token);
         }
         finally
         {
