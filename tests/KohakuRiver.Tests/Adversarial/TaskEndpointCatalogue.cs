@@ -77,6 +77,18 @@ public static class TaskEndpointCatalogue
             Natural = new Dictionary<string, string> { ["action"] = "pause", ["id"] = finished },
         };
 
+        // The running task's container takes the natural command (`true`); every broken body is refused.
+        yield return new EndpointSpec(Server.Host, HttpMethod.Post, "/api/tasks/{id}/exec", Credential.ApiToken)
+        {
+            Natural = new Dictionary<string, string> { ["id"] = Id(t.RunningTaskId) },
+            BaseBody = VpsEnvironmentCatalogue.ExecBody(),
+            BodyLimit = RequestLimits.MaxBodyBytes,
+            Fields = VpsEnvironmentCatalogue.ExecFields(),
+            Rules = VpsEnvironmentCatalogue.ExecRules(),
+            ExtraPaths = [("unknown task", $"/api/tasks/{t.UnknownTaskId}/exec"), ("finished task", $"/api/tasks/{finished}/exec")],
+        };
+        yield return new EndpointSpec(Server.Host, HttpMethod.Post, "/api/ws-tickets", Credential.ApiToken);
+
         foreach (var stream in new[] { "stdout", "stderr" })
         {
             yield return Get($"/api/tasks/{{id}}/{stream}", finished,

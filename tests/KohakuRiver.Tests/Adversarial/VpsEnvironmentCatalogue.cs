@@ -86,26 +86,10 @@ public static class VpsEnvironmentCatalogue
 
         yield return Environment("/api/docker/host/exec/{env}", HttpMethod.Post, t.SeededEnvironment, t) with
         {
-            BaseBody = new JsonObject { ["command"] = "true", ["timeout_seconds"] = 10 },
+            BaseBody = ExecBody(),
             BodyLimit = RequestLimits.MaxBodyBytes,
-            Fields =
-            [
-                new FieldSpec("command", FieldKind.Text),
-                new FieldSpec("arguments", FieldKind.TextList) { Sample = "true" },
-                new FieldSpec("timeout_seconds", FieldKind.Number) { Positive = true },
-            ],
-            Rules =
-            [
-                BodyMutation.Set("command", "empty, no arguments", ""),
-                BodyMutation.Set("command", "NUL byte", "true\0false"),
-                BodyMutation.Set("command", $"{RequestLimits.MaxCommandBytes + 1} bytes", "true" + RuleValues.Repeat(RequestLimits.MaxCommandBytes - 3, ' ')),
-                new BodyMutation("neither command nor arguments", body => { body.Remove("command"); body["arguments"] = new JsonArray(); }),
-                BodyMutation.Set("arguments", "NUL byte", new JsonArray("tr\0ue")),
-                BodyMutation.Set("arguments", "empty program", new JsonArray("")),
-                BodyMutation.Set("arguments", $"{RequestLimits.MaxArguments + 1} arguments", RuleValues.Strings(Enumerable.Repeat("true", RequestLimits.MaxArguments + 1))),
-                BodyMutation.Set("timeout_seconds", "negative", -1),
-                BodyMutation.Set("timeout_seconds", "above 3600", 3601),
-            ],
+            Fields = ExecFields(),
+            Rules = ExecRules(),
         };
 
         yield return Environment("/api/docker/container/{env}", HttpMethod.Delete, t.AbsentEnvironment, t) with
@@ -164,4 +148,27 @@ public static class VpsEnvironmentCatalogue
         yield return BodyMutation.Set("wait_seconds", "negative", -1);
         yield return BodyMutation.Set("wait_seconds", "above 300", 301);
     }
+
+    /// <summary>A one-shot command, as environment and task exec take it: valid, quick and harmless.</summary>
+    public static JsonObject ExecBody() => new() { ["command"] = "true", ["timeout_seconds"] = 10 };
+
+    public static IReadOnlyList<FieldSpec> ExecFields() =>
+    [
+        new FieldSpec("command", FieldKind.Text),
+        new FieldSpec("arguments", FieldKind.TextList) { Sample = "true" },
+        new FieldSpec("timeout_seconds", FieldKind.Number) { Positive = true },
+    ];
+
+    public static IReadOnlyList<BodyMutation> ExecRules() =>
+    [
+        BodyMutation.Set("command", "empty, no arguments", ""),
+        BodyMutation.Set("command", "NUL byte", "true\0false"),
+        BodyMutation.Set("command", $"{RequestLimits.MaxCommandBytes + 1} bytes", "true" + RuleValues.Repeat(RequestLimits.MaxCommandBytes - 3, ' ')),
+        new BodyMutation("neither command nor arguments", body => { body.Remove("command"); body["arguments"] = new JsonArray(); }),
+        BodyMutation.Set("arguments", "NUL byte", new JsonArray("tr\0ue")),
+        BodyMutation.Set("arguments", "empty program", new JsonArray("")),
+        BodyMutation.Set("arguments", $"{RequestLimits.MaxArguments + 1} arguments", RuleValues.Strings(Enumerable.Repeat("true", RequestLimits.MaxArguments + 1))),
+        BodyMutation.Set("timeout_seconds", "negative", -1),
+        BodyMutation.Set("timeout_seconds", "above 3600", 3601),
+    ];
 }
