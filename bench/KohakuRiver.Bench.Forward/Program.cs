@@ -92,6 +92,11 @@ try
     var direct = new IPEndPoint(address, 8080);
     var local = new IPEndPoint(IPAddress.Loopback, forward.LocalPort);
     var shortLocal = new IPEndPoint(IPAddress.Loopback, shortForward.LocalPort);
+    // The ceiling of the forward's shape on this machine: three plain socket-to-socket copies (as client, host and
+    // runner each make one), no WebSocket, no framing, no authentication.
+    using var relays = new CancellationTokenSource();
+    var bare = direct;
+    for (var hop = 0; hop < 3; hop++) bare = PlainRelay(bare, relays.Token);
     // httpd starts once the file is written: wait for it through the direct path.
     while (true)
     {
@@ -112,25 +117,30 @@ try
     await FetchAsync(direct, "/big");
     await FetchAsync(local, "/big");
     await FetchAsync(shortLocal, "/big");
+    await FetchAsync(bare, "/big");
 
     var expected = (long)sizeMb << 20;
     var directRates = new List<double>();
     var forwardRates = new List<double>();
     var shortRates = new List<double>();
-    List<double> directCpu = [], forwardCpu = [], shortCpu = [];
+    var bareRates = new List<double>();
+    List<double> directCpu = [], forwardCpu = [], shortCpu = [], bareCpu = [];
     for (var i = 0; i < runs; i++)
     {
         directRates.Add(await RateAsync(direct, directCpu));
         forwardRates.Add(await RateAsync(local, forwardCpu));
         shortRates.Add(await RateAsync(shortLocal, shortCpu));
+        bareRates.Add(await RateAsync(bare, bareCpu));
     }
     Console.WriteLine($"direct : median {Percentile(directRates, 0.5),8:0.0} MB/s, best {directRates.Max(),8:0.0} MB/s  ({string.Join(", ", directRates.Select(r => r.ToString("0")))})");
     Console.WriteLine($"forward: median {Percentile(forwardRates, 0.5),8:0.0} MB/s, best {forwardRates.Max(),8:0.0} MB/s  ({string.Join(", ", forwardRates.Select(r => r.ToString("0")))})");
     Console.WriteLine($"runner : median {Percentile(shortRates, 0.5),8:0.0} MB/s, best {shortRates.Max(),8:0.0} MB/s  ({string.Join(", ", shortRates.Select(r => r.ToString("0")))}) forward to the runner itself, no host hop");
+    Console.WriteLine($"3 bare : median {Percentile(bareRates, 0.5),8:0.0} MB/s, best {bareRates.Max(),8:0.0} MB/s  ({string.Join(", ", bareRates.Select(r => r.ToString("0")))}) three plain 64 KiB socket relays in a row: the ceiling of the forward's shape here");
     Console.WriteLine($"ratio  : {Percentile(forwardRates, 0.5) / Percentile(directRates, 0.5):0.00}x of direct (median), {forwardRates.Max() / directRates.Max():0.00}x (best); target >= 0.8x");
     Console.WriteLine($"carried: {forward.BytesReceived / 1048576.0:0} MiB received over {forward.TotalConnections} connections through the forward");
 
-    Console.WriteLine($"cpu    : this process (client, host and runner) spent {CpuPerGb(directCpu):0.00} s per GB direct, {CpuPerGb(forwardCpu):0.00} s per GB through the forward, {CpuPerGb(shortCpu):0.00} s per GB through the runner alone");
+    Console.WriteLine($"         forward / 3 bare relays: {Percentile(forwardRates, 0.5) / Percentile(bareRates, 0.5):0.00}x (median)");
+    Console.WriteLine($"cpu    : this process (client, host and runner) spent {CpuPerGb(directCpu):0.00} s per GB direct, {CpuPerGb(forwardCpu):0.00} s per GB through the forward, {CpuPerGb(shortCpu):0.00} s per GB through the runner alone, {CpuPerGb(bareCpu):0.00} s per GB through 3 bare relays");
 
     double CpuPerGb(List<double> seconds) => seconds.Sum() / (runs * (double)expected / 1e9);
 
@@ -167,6 +177,40 @@ finally
     }
     catch (IOException)
     {
+    }
+}
+
+// A loopback listener that copies each connection to and from upstream with 64 KiB buffers: one plain relay hop.
+static IPEndPoint PlainRelay(IPEndPoint upstream, CancellationToken ct)
+{
+    var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    _ = Task.Run(async () =>
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var accepted = await listener.AcceptSocketAsync(ct);
+            _ = Task.Run(async () =>
+            {
+                using var a = accepted;
+                using var u = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await u.ConnectAsync(upstream, ct);
+                await Task.WhenAll(Copy(a, u), Copy(u, a));
+            }, ct);
+        }
+    }, ct);
+    return (IPEndPoint)listener.LocalEndpoint;
+
+    static async Task Copy(Socket from, Socket to)
+    {
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await from.ReceiveAsync(buffer)) > 0)
+        {
+            var m = buffer.AsMemory(0, n);
+            while (!m.IsEmpty) m = m[await to.SendAsync(m)..];
+        }
+        to.Shutdown(SocketShutdown.Send);
     }
 }
 
