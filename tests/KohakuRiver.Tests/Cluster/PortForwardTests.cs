@@ -247,4 +247,43 @@ public sealed class PortForwardTests(DockerFixture docker) : IClassFixture<Docke
         await using var forward = await PortForward.StartAsync(client, running, 8080);
         Assert.True(watch.Sockets >= 1, "the accepted forward reached the runner");
     }
+
+    [Fact]
+    public async Task A_port_nothing_listens_on_closes_the_local_connection_and_the_forward_says_why()
+    {
+        docker.RequireDocker();
+        await using var cluster = await BridgeClusterAsync();
+        using var client = ForwardClient(cluster);
+        var id = await StartRunningAsync(cluster, "exec sleep 120");
+        await using var forward = await PortForward.StartAsync(client, id, 9);
+
+        using var local = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await local.ConnectAsync(IPAddress.Loopback, forward.LocalPort);
+        using var cts = new CancellationTokenSource(Deadline);
+        // The connection is closed (end of stream, or a reset) rather than left hanging.
+        try
+        {
+            Assert.Equal(0, await local.ReceiveAsync(new byte[16], SocketFlags.None, cts.Token));
+        }
+        catch (SocketException)
+        {
+        }
+        await Eventually.TrueAsync(() => forward.Error is not null, Deadline, "the forward's Error");
+        Assert.Contains("connection refused", forward.Error);
+        Assert.Equal(PortForwardState.Listening, forward.State);
+
+        // When the task ends, the next connection is refused by the host with the task's state.
+        await cluster.Client.KillAsync(id);
+        await cluster.WaitFinalAsync(id);
+        using var late = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await late.ConnectAsync(IPAddress.Loopback, forward.LocalPort);
+        try
+        {
+            Assert.Equal(0, await late.ReceiveAsync(new byte[16], SocketFlags.None, cts.Token));
+        }
+        catch (SocketException)
+        {
+        }
+        await Eventually.TrueAsync(() => forward.Error?.Contains($"task {id} is killed") == true, Deadline, $"the forward's Error naming the killed task (it says: {forward.Error})");
+    }
 }
