@@ -72,6 +72,11 @@ public interface IContainerEngine
     /// memory.</summary>
     Task<ExecResult> RunExecAsync(string id, IReadOnlyList<string> cmd, CancellationToken ct = default, int maxOutputBytes = int.MaxValue);
 
+    /// <summary>Starts <paramref name="cmd"/> in a running container with a terminal of <paramref name="rows"/> x
+    /// <paramref name="cols"/> and stdin, stdout and stderr attached to it. The caller disposes the exec (and hangs it
+    /// up first when it should end). A container that is not running is a <see cref="EngineErrorKind.Conflict"/>.</summary>
+    Task<ITtyExec> StartTtyExecAsync(string id, IReadOnlyList<string> cmd, int rows, int cols, CancellationToken ct = default);
+
     /// <summary>Inspects an image by name or id; null when it does not exist.</summary>
     Task<ImageInfo?> InspectImageAsync(string name, CancellationToken ct = default);
 

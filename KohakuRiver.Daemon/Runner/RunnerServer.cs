@@ -53,6 +53,8 @@ public static class RunnerServer
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KohakuRiver.Runner");
         app.UseJsonErrors(log);
+        // Terminals (/ws/…): the cluster token below covers them like the API.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
         app.UseBodyLimits();
         app.UseWebSockets();

@@ -304,6 +304,66 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
         });
     }
 
+    /// <summary>
+    /// API 1.41 takes no window size at exec start, so the size is set right after it, before the caller reads a byte:
+    /// a shell that asks for its size at start (to lay out its prompt) sees the requested one or, at worst, redraws on
+    /// the SIGWINCH that follows.
+    /// </summary>
+    public Task<ITtyExec> StartTtyExecAsync(string id, IReadOnlyList<string> cmd, int rows, int cols, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        if (cmd.Count == 0 || string.IsNullOrEmpty(cmd[0])) throw new ArgumentException("the command is empty", nameof(cmd));
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
+        return CallAsync<ITtyExec>(async () =>
+        {
+            var exec = await _client.Exec.CreateContainerExecAsync(Required(id), new ContainerExecCreateParameters
+            {
+                Cmd = [.. cmd],
+                TTY = true,
+                AttachStdin = true,
+                AttachStdout = true,
+                AttachStderr = true,
+                // Programs that look at TERM (clear, less, vi) need one; the reference's xterm clients emulate this.
+                Env = ["TERM=xterm-256color"],
+            }, ct).ConfigureAwait(false);
+            var stream = await _client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { TTY = true, Detach = false }, ct)
+                .ConfigureAwait(false);
+            var tty = new DockerTtyExec(_client, exec.ID, stream, SocketPath, _time);
+            try
+            {
+                await ResizeUnlessEndedAsync(tty, rows, cols, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                try
+                {
+                    await tty.HangUpAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // Best effort: the resize's failure is the one to report.
+                }
+                await tty.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            return tty;
+        });
+    }
+
+    // A command that ended at once cannot be resized, and needs no size: its output is still there to read.
+    private async Task ResizeUnlessEndedAsync(DockerTtyExec tty, int rows, int cols, CancellationToken ct)
+    {
+        try
+        {
+            await tty.ResizeAsync(rows, cols, ct).ConfigureAwait(false);
+        }
+        catch (EngineException)
+        {
+            if ((await _client.Exec.InspectContainerExecAsync(tty.Id, ct).ConfigureAwait(false)).Running) throw;
+        }
+    }
+
     // ---------------------------------------------------------------- images
 
     public async Task<ImageInfo?> InspectImageAsync(string name, CancellationToken ct = default)

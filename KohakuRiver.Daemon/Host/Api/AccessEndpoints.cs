@@ -1,9 +1,9 @@
 using System.Globalization;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Access;
 using KohakuRiver.Daemon.Host.Access;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.State;
-using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
 using Microsoft.Extensions.Primitives;
 
@@ -51,12 +51,10 @@ public static class AccessEndpoints
             var taskId = ApiPipeline.ParseId(id);
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.EnvironmentExecRequest);
             // Checked here too, so nothing malformed travels (a NaN timeout could not even be written on).
-            SubmissionValidator.CheckCommandLine(body.Command, body.Arguments);
-            if (body.TimeoutSeconds is { } asked && !(asked > 0 && asked <= 3600))
-                throw HostException.Invalid($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
+            var command = ExecCommand.From(body);
             var target = state.ResolveAccess(taskId);
             // The runner enforces the command's timeout; the host waits that long and a margin more.
-            var timeout = TimeSpan.FromSeconds(body.TimeoutSeconds ?? 600);
+            var timeout = command.Timeout;
             try
             {
                 var result = await gateway.ExecAsync(target.RunnerUrl, taskId, body, timeout, req.HttpContext.RequestAborted);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Access;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Host.Environments;
 using KohakuRiver.Daemon.Web;
 
@@ -41,6 +43,16 @@ public static class EnvironmentEndpoints
         {
             var body = await req.ReadJsonAsync(RiverJsonContext.Default.EnvironmentExecRequest);
             return ApiPipeline.Json(await envs.ExecAsync(env, body, req.HttpContext.RequestAborted), RiverJsonContext.Default.EnvironmentExecResult);
+        });
+
+        // A shell in the environment's container, on the host's own engine (no runner involved).
+        app.MapGet("/ws/docker/host/containers/{env}/terminal", async (string env, HttpContext ctx, EnvironmentService envs, IContainerEngine engine,
+            ILoggerFactory logs) =>
+        {
+            var request = TerminalRequest.From(ctx);
+            var container = await envs.RunningContainerIdAsync(env, ctx.RequestAborted);
+            await TerminalSession.ServeAsync(ctx, engine, container, request, "the host's Docker engine", $"environment '{env}'",
+                logs.CreateLogger("KohakuRiver.Host.Terminal"));
         });
 
         api.MapGet("/list", (EnvironmentService envs) =>

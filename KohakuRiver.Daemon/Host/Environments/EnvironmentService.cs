@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using KohakuRiver.Core.Environments;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Access;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Environments;
@@ -88,28 +89,18 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
 
     public async Task<EnvironmentExecResult> ExecAsync(string env, EnvironmentExecRequest r, CancellationToken ct)
     {
-        SubmissionValidator.CheckCommandLine(r.Command, r.Arguments);
-        List<string> cmd = r.Arguments is { Count: > 0 } a ? a
-            : !string.IsNullOrWhiteSpace(r.Command) ? ["/bin/sh", "-c", r.Command]
-            : throw HostException.Invalid("give command (a shell command line) or arguments");
-        if (string.IsNullOrEmpty(cmd[0])) throw HostException.Invalid("arguments[0], the program to run, is empty");
-        if (r.TimeoutSeconds is { } asked && !(asked > 0 && asked <= 3600))
-            throw HostException.Invalid($"timeout_seconds must be more than 0 and at most 3600, got {asked}");
-        var timeout = TimeSpan.FromSeconds(r.TimeoutSeconds ?? 600);
+        var command = ExecCommand.From(r);
+        var id = await RunningContainerIdAsync(env, ct);
+        return await CallEngine(() => command.RunAsync(engine, id, $"environment '{env}'", ct));
+    }
+
+    /// <summary>The id of the environment's container when it runs: unknown is a NotFound, stopped a Conflict.</summary>
+    public async Task<string> RunningContainerIdAsync(string env, CancellationToken ct)
+    {
         var id = await ContainerIdAsync(env, ct);
         var inspect = await CallEngine(() => engine.InspectContainerAsync(id, ct));
         if (inspect?.State.Running != true) throw HostException.Conflict($"environment '{env}' is not running; start it first");
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
-        {
-            var result = await CallEngine(() => engine.RunExecAsync(id, cmd, cts.Token, RequestLimits.MaxExecOutputBytes));
-            return new EnvironmentExecResult { ExitCode = result.ExitCode, Stdout = result.Stdout, Stderr = result.Stderr };
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw HostException.TimedOut($"the command in environment '{env}' did not finish within {timeout.TotalSeconds:0} s");
-        }
+        return id;
     }
 
     public async Task<PublishResult> PublishAsync(string env, CancellationToken ct)
@@ -217,13 +208,7 @@ public sealed class EnvironmentService(IContainerEngine engine, DaemonSettings s
         }
         catch (EngineException e)
         {
-            throw e.Kind switch
-            {
-                EngineErrorKind.Unavailable => HostException.Unavailable($"the host's Docker engine is unreachable: {e.Message}"),
-                EngineErrorKind.NotFound => HostException.NotFound($"Docker engine: {e.Message}"),
-                EngineErrorKind.Conflict => HostException.Conflict($"Docker engine: {e.Message}"),
-                _ => HostException.EngineFailed($"Docker engine: {e.Message}"),
-            };
+            throw EngineFailures.ToHost(e, "the host's Docker engine");
         }
     }
 

@@ -1,4 +1,6 @@
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Access;
+using KohakuRiver.Daemon.Engine;
 using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Daemon.Host.Submission;
 using KohakuRiver.Daemon.Web;
@@ -52,9 +54,43 @@ public static class RunnerEndpoints
             }
         });
 
+        api.MapPost("/tasks/{id}/exec", async (string id, HttpRequest req, TaskExecutor executor, IContainerEngine engine) =>
+        {
+            var taskId = ApiPipeline.ParseId(id);
+            var command = ExecCommand.From(await req.ReadJsonAsync(RiverJsonContext.Default.EnvironmentExecRequest));
+            var container = RunningContainer(executor, taskId);
+            try
+            {
+                var result = await command.RunAsync(engine, container, $"task {taskId}", req.HttpContext.RequestAborted);
+                return ApiPipeline.Json(result, RiverJsonContext.Default.EnvironmentExecResult);
+            }
+            catch (EngineException e)
+            {
+                throw EngineFailures.ToHost(e, EngineName(executor));
+            }
+        });
+
+        app.MapGet("/ws/task/{id}/terminal", async (string id, HttpContext ctx, TaskExecutor executor, IContainerEngine engine, ILoggerFactory logs) =>
+        {
+            var taskId = ApiPipeline.ParseId(id);
+            var request = TerminalRequest.From(ctx);
+            var container = RunningContainer(executor, taskId);
+            await TerminalSession.ServeAsync(ctx, engine, container, request, EngineName(executor), $"task {taskId}",
+                logs.CreateLogger("KohakuRiver.Runner.Terminal"));
+        });
+
         api.MapGet("/health", (TaskExecutor executor) =>
             ApiPipeline.Json(new MessageResponse { Message = $"{executor.NodeName} holds {executor.HeldTaskIds.Count} task(s)" }, RiverJsonContext.Default.MessageResponse));
     }
+
+    /// <summary>The container of a task this runner holds and runs: 404 when it holds no such task, 409 when the task's
+    /// container is not running (starting, stopping, finished).</summary>
+    private static string RunningContainer(TaskExecutor executor, long taskId) =>
+        executor.ContainerFor(taskId) ?? throw (executor.HeldTaskIds.Contains(taskId)
+            ? ApiException.Conflict($"task {taskId}'s container is not running on node {executor.NodeName}")
+            : ApiException.NotFound($"task {taskId} is not running on node {executor.NodeName}"));
+
+    private static string EngineName(TaskExecutor executor) => $"the Docker engine of node {executor.NodeName}";
 
     private static async Task<IResult> SuspendResume(HttpRequest req, TaskExecutor executor, bool pause)
     {

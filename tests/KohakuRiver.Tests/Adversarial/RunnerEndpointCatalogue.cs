@@ -100,6 +100,16 @@ public static class RunnerEndpointCatalogue
             Natural = new Dictionary<string, string> { ["id"] = unknown },
             ExtraPaths = [("unknown VPS", $"/api/vps/restart/{unknown}")],
         };
+        // The same rules as the host's task exec, held again where the command runs.
+        yield return new EndpointSpec(Server.Runner, HttpMethod.Post, "/api/tasks/{id}/exec", Credential.ClusterToken)
+        {
+            Natural = new Dictionary<string, string> { ["id"] = TaskEndpointCatalogue.Id(t.RunningTaskId) },
+            BaseBody = VpsEnvironmentCatalogue.ExecBody(),
+            BodyLimit = KohakuRiver.Core.Wire.RequestLimits.MaxBodyBytes,
+            Fields = VpsEnvironmentCatalogue.ExecFields(),
+            Rules = VpsEnvironmentCatalogue.ExecRules(),
+            ExtraPaths = [("task not on this node", $"/api/tasks/{unknown}/exec")],
+        };
         yield return new EndpointSpec(Server.Runner, HttpMethod.Get, "/api/health", Credential.ClusterToken);
         // A forward to a task the runner does not hold: refused before any upgrade, as are bad ports and protocols.
         yield return new EndpointSpec(Server.Runner, HttpMethod.Get, "/ws/forward/{id}/{port}", Credential.ClusterToken)

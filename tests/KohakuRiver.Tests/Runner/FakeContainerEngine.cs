@@ -205,6 +205,9 @@ internal sealed class FakeContainerEngine : IContainerEngine
     public Task<ExecResult> RunExecAsync(string id, IReadOnlyList<string> cmd, CancellationToken ct = default, int maxOutputBytes = int.MaxValue) =>
         Task.FromResult(new ExecResult(0, "", ""));
 
+    public Task<ITtyExec> StartTtyExecAsync(string id, IReadOnlyList<string> cmd, int rows, int cols, CancellationToken ct = default) =>
+        throw new NotSupportedException("the fake engine has no terminals");
+
     public Task<ImageInfo?> InspectImageAsync(string name, CancellationToken ct = default) =>
         Task.FromResult(Images.Contains(name)
             ? new ImageInfo("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name))), [name], DateTimeOffset.UnixEpoch,
