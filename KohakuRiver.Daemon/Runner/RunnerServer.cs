@@ -57,7 +57,6 @@ public static class RunnerServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
         app.UseBodyLimits();
-        app.UseWebSockets();
         app.MapRunnerEndpoints();
         app.MapRunnerForwardEndpoints();
         return app;
