@@ -29,6 +29,7 @@ public sealed class PortForward : IAsyncDisposable
     private readonly ConcurrentDictionary<EndPoint, LocalUdpSession> _udp = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _open;
     private long _total;
     private long _sent;
@@ -152,7 +153,7 @@ public sealed class PortForward : IAsyncDisposable
                     finally
                     {
                         _tcp.TryRemove(connection, out _);
-                        Interlocked.Decrement(ref _open);
+                        Closed();
                     }
                 }, CancellationToken.None);
             }
@@ -206,7 +207,7 @@ public sealed class PortForward : IAsyncDisposable
                         finally
                         {
                             _udp.TryRemove(new KeyValuePair<EndPoint, LocalUdpSession>(started.Source, started));
-                            Interlocked.Decrement(ref _open);
+                            Closed();
                         }
                     }, CancellationToken.None);
                 }
@@ -224,6 +225,12 @@ public sealed class PortForward : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>One connection (or UDP source) fewer; the last one after a stop lets <see cref="StopAsync"/> return.</summary>
+    private void Closed()
+    {
+        if (Interlocked.Decrement(ref _open) == 0 && _stop.IsCancellationRequested) _drained.TrySetResult();
     }
 
     internal void AddSent(long bytes) => Interlocked.Add(ref _sent, bytes);
@@ -258,9 +265,15 @@ public sealed class PortForward : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
         {
         }
-        // Connections close their sockets as their cancellation reaches them; wait a little for them to be gone.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (Volatile.Read(ref _open) > 0 && DateTime.UtcNow < deadline) await Task.Delay(10).ConfigureAwait(false);
+        // Connections close their sockets as their cancellation reaches them; wait (a bounded time) for the last one.
+        if (Volatile.Read(ref _open) == 0) _drained.TrySetResult();
+        try
+        {
+            await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
         _completion.TrySetResult();
     }
 
