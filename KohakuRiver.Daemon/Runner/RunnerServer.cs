@@ -58,6 +58,7 @@ public static class RunnerServer
         app.UseBearerTokens(_ => (settings.ClusterToken!, "cluster token"));
         app.UseBodyLimits();
         app.MapRunnerEndpoints();
+        app.MapRunnerForwardEndpoints();
         return app;
     }
 }

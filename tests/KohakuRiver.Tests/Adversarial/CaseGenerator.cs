@@ -138,6 +138,11 @@ public static class PathValues
             ("name ../x", "..%2Fx"), ("name non-ASCII", "caf%C3%A9"),
         ],
         "action" => [("unknown 'stop'", "stop"), ("upper case 'PAUSE'", "PAUSE"), ("%00", "%00"), ("'pause%00'", "pause%00"), ("300 characters", new string('a', 300))],
+        "port" =>
+        [
+            ("port 0", "0"), ("port -1", "-1"), ("port 65536", "65536"), ("port abc", "abc"), ("port 20 digits", "99999999999999999999"),
+            ("port %00", "%00"), ("port 80.5", "80.5"), ("port 0x50", "0x50"),
+        ],
         _ => throw new ArgumentException($"no malformed values for path parameter {{{parameter}}}"),
     };
 }

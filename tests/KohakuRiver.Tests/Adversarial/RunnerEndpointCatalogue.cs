@@ -111,5 +111,16 @@ public static class RunnerEndpointCatalogue
             ExtraPaths = [("task not on this node", $"/api/tasks/{unknown}/exec")],
         };
         yield return new EndpointSpec(Server.Runner, HttpMethod.Get, "/api/health", Credential.ClusterToken);
+        // A forward to a task the runner does not hold: refused before any upgrade, as are bad ports and protocols.
+        yield return new EndpointSpec(Server.Runner, HttpMethod.Get, "/ws/forward/{id}/{port}", Credential.ClusterToken)
+        {
+            Natural = new Dictionary<string, string> { ["id"] = unknown, ["port"] = "8080" },
+            ExtraPaths =
+            [
+                ("port 0", $"/ws/forward/{unknown}/0"),
+                ("port 65536", $"/ws/forward/{unknown}/65536"),
+                ("proto sctp", $"/ws/forward/{unknown}/8080?proto=sctp"),
+            ],
+        };
     }
 }

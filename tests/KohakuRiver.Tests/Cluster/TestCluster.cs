@@ -25,6 +25,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly Dictionary<string, WebApplication?> _runners = [];
     private readonly Dictionary<string, DaemonSettings> _runnerSettings = [];
     private WebApplication? _host;
+    private Action<WebApplication>? _runnerApp;
     private static int s_lastInstance;
 
     private TestCluster(string root, DaemonSettings hostSettings)
@@ -39,7 +40,10 @@ public sealed class TestCluster : IAsyncDisposable
     public IReadOnlyList<string> NodeNames => _runners.Keys.ToList();
     public Uri HostUri => new($"http://127.0.0.1:{HostSettings.HostPort}");
 
-    public static async Task<TestCluster> StartAsync(int runners = 1, int runnerCores = 2, Action<DaemonSettings>? configure = null)
+    /// <param name="runnerApp">Called with each runner's application after it is built and before it starts (a test's own
+    /// middleware, to watch what reaches the runner).</param>
+    public static async Task<TestCluster> StartAsync(int runners = 1, int runnerCores = 2, Action<DaemonSettings>? configure = null,
+        Action<WebApplication>? runnerApp = null)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         var root = Path.Combine(Path.GetTempPath(), "kohakuriver-tests", id);
@@ -70,7 +74,7 @@ public sealed class TestCluster : IAsyncDisposable
             GpuLibraryPath = "",
         };
         configure?.Invoke(settings);
-        var cluster = new TestCluster(root, settings);
+        var cluster = new TestCluster(root, settings) { _runnerApp = runnerApp };
         await cluster.StartHostAsync();
         for (var i = 1; i <= runners; i++)
         {
@@ -116,6 +120,7 @@ public sealed class TestCluster : IAsyncDisposable
         var rs = _runnerSettings[node];
         rs.HostPort = HostSettings.HostPort;
         var app = RunnerServer.Build(rs);
+        _runnerApp?.Invoke(app);
         await app.StartAsync();
         _runners[node] = app;
     }
@@ -148,6 +153,11 @@ public sealed class TestCluster : IAsyncDisposable
         (_runners[node] ?? throw new InvalidOperationException($"runner {node} is stopped")).Services.GetRequiredService<T>();
 
     public RiverClient ClusterTokenClient() => new(HostUri, HostSettings.ClusterToken!);
+
+    /// <summary>The address a running runner listens on.</summary>
+    public Uri RunnerUri(string node) =>
+        new(((_runners[node] ?? throw new InvalidOperationException($"runner {node} is stopped")).Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.First()));
 
     public async Task WaitForNodesOnlineAsync(int count, TimeSpan? timeout = null) =>
         await Eventually.TrueAsync(async () =>

@@ -11,12 +11,12 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
     public static readonly string[] Expected =
     [
         "Connect-RiverCluster", "Connect-RiverTask", "Connect-RiverVps", "Disconnect-RiverCluster", "Enter-RiverEnvironment",
-        "Get-RiverCluster", "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverNodeHistory", "Get-RiverTask",
-        "Get-RiverVps", "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "Invoke-RiverTaskCommand",
+        "Get-RiverCluster", "Get-RiverEnvironment", "Get-RiverHealth", "Get-RiverNode", "Get-RiverNodeHistory", "Get-RiverPortForward",
+        "Get-RiverTask", "Get-RiverVps", "Get-RiverVpsSshConfig", "Invoke-RiverEnvironmentCommand", "Invoke-RiverTaskCommand",
         "New-RiverEnvironment", "New-RiverVps",
         "Publish-RiverEnvironment", "Receive-RiverTaskOutput", "Remove-RiverEnvironment", "Restart-RiverVps",
-        "Resume-RiverTask", "Start-RiverEnvironment", "Stop-RiverEnvironment", "Stop-RiverTask", "Stop-RiverVps",
-        "Submit-RiverTask", "Suspend-RiverTask", "Wait-RiverTask",
+        "Resume-RiverTask", "Start-RiverEnvironment", "Start-RiverPortForward", "Stop-RiverEnvironment", "Stop-RiverPortForward",
+        "Stop-RiverTask", "Stop-RiverVps", "Submit-RiverTask", "Suspend-RiverTask", "Wait-RiverTask",
     ];
 
     private static readonly string[] CommonParameters =
@@ -63,6 +63,8 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
             n => Assert.Equal("KohakuRiver.Core.Terminals.TerminalSessionResult", module.Cmdlet(n).OutputTypes.Single().FullName));
         Assert.All(new[] { "New-RiverVps", "Get-RiverVps", "Stop-RiverVps", "Restart-RiverVps" },
             n => Assert.Equal("KohakuRiver.Core.Vps.RiverVps", module.Cmdlet(n).OutputTypes.Single().FullName));
+        Assert.All(new[] { "Start-RiverPortForward", "Get-RiverPortForward", "Stop-RiverPortForward" },
+            n => Assert.Equal("KohakuRiver.Core.Forwarding.PortForward", module.Cmdlet(n).OutputTypes.Single().FullName));
         Assert.All(new[] { "Connect-RiverVps", "Get-RiverVpsSshConfig" },
             n => Assert.Equal(typeof(string).FullName, module.Cmdlet(n).OutputTypes.Single().FullName));
     }
@@ -72,7 +74,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
     {
         string[] changing = ["Stop", "Suspend", "Resume", "Disconnect", "Remove", "Restart", "Publish", "Start", "New"];
         Assert.All(module.Cmdlets.Where(c => changing.Contains(c.Verb)), c => Assert.True(c.SupportsShouldProcess, $"{c.Name} supports ShouldProcess"));
-        Assert.Equal(12, module.Cmdlets.Count(c => c.SupportsShouldProcess));
+        Assert.Equal(14, module.Cmdlets.Count(c => c.SupportsShouldProcess));
     }
 
     [Fact]
@@ -161,7 +163,7 @@ public sealed class CmdletSurfaceTests(ModuleMetadata module)
             Assert.NotNull(type.GetConstructor(Type.EmptyTypes));
             checkedCount++;
         }
-        Assert.Equal(28, checkedCount);
+        Assert.Equal(31, checkedCount);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class ManifestTests(ModuleMetadata module)
         var doc = XDocument.Load(path);
         var views = doc.Descendants("View").ToList();
         var outputs = module.Cmdlets.SelectMany(c => c.OutputTypes).Where(t => t.FullName != typeof(string).FullName).DistinctBy(t => t.FullName).ToList();
-        Assert.Equal(11, outputs.Count);
+        Assert.Equal(12, outputs.Count);
         foreach (var type in outputs)
         {
             var view = views.SingleOrDefault(v => v.Element("ViewSelectedBy")?.Element("TypeName")?.Value == type.FullName);
