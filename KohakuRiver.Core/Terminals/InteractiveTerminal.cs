@@ -44,8 +44,36 @@ public static class InteractiveTerminal
         var errors = new List<string>();
         using var raw = console.EnterRawMode();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Resizes come from the signal handler and the poll at once: each check sends the newest size under one lock,
+        // so the last message the server gets is the window's latest size whatever order the sends start in.
         var sizeGate = new object();
         var lastSize = initialSize;
+        var sentSize = initialSize;
+        using var resizeLock = new SemaphoreSlim(1, 1);
+        async Task SendLatestSizeAsync()
+        {
+            try
+            {
+                await resizeLock.WaitAsync(stop.Token).ConfigureAwait(false);
+                try
+                {
+                    TerminalSize? latest;
+                    lock (sizeGate) latest = lastSize;
+                    if (latest is not { } size || size == sentSize) return;
+                    await connection.ResizeAsync(size, stop.Token).ConfigureAwait(false);
+                    sentSize = size;
+                }
+                finally
+                {
+                    resizeLock.Release();
+                }
+            }
+            catch (Exception e) when (e is Client.RiverApiException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The session is ending; the output side says why.
+            }
+        }
+
         void CheckSize()
         {
             var now = console.GetSize();
@@ -54,7 +82,7 @@ public static class InteractiveTerminal
                 if (now is not { IsValid: true } s || s == lastSize) return;
                 lastSize = s;
             }
-            _ = SendResizeAsync(connection, now.Value, stop.Token);
+            _ = SendLatestSizeAsync();
         }
 
         using var watch = console.WatchResize(CheckSize);
@@ -157,18 +185,6 @@ public static class InteractiveTerminal
     {
         using var timer = new PeriodicTimer(ResizePollInterval);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false)) check();
-    }
-
-    private static async Task SendResizeAsync(TerminalConnection connection, TerminalSize size, CancellationToken ct)
-    {
-        try
-        {
-            await connection.ResizeAsync(size, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is Client.RiverApiException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The session is ending; the output side says why.
-        }
     }
 
     private static async Task Quietly(Task task)
