@@ -133,8 +133,17 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
         await f.Tmux.WaitForAsync("after=-1", Deadline);
     }
 
-    [Fact]
-    public async Task The_terminal_settings_are_raw_during_the_session_and_restored_after()
+    /// <summary>How a session is ended from the keyboard, and the $LASTEXITCODE that leaves.</summary>
+    public static TheoryData<string, string> Endings => new()
+    {
+        { "exit", "7" },      // the remote shell exits with its code
+        { "detach", "-1" },   // Ctrl+]
+        { "ctrl-c", "130" },  // Ctrl+C kills the remote sh -c (SIGINT), not the client
+    };
+
+    [Theory]
+    [MemberData(nameof(Endings))]
+    public async Task The_terminal_settings_are_raw_during_the_session_and_restored_after(string ending, string code)
     {
         f.Require();
         await f.AtPromptAsync();
@@ -143,15 +152,26 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
         // pwsh waits on files (not the keyboard) before and after the session, so the settings read from outside the
         // pane are the ones the session found and the ones it left.
         f.Tmux.Line($"'WAI'+'TING'; while (-not (Test-Path '{go}')) {{ Start-Sleep -Milliseconds 20 }}; " +
-                    $"Connect-RiverTask {f.TaskId} -Command 'echo RE\"\"ADY; read x; exit 7'; \"co\"+\"de=$LASTEXITCODE\"; " +
+                    $"Connect-RiverTask {f.TaskId} -Command 'echo RE\"\"ADY; read x; exit 7'; \"co\"+\"de=$LASTEXITCODE.\"; " +
                     $"while (-not (Test-Path '{done}')) {{ Start-Sleep -Milliseconds 20 }}; 'FINI'+'SHED'");
         await f.Tmux.WaitForAsync("WAITING", Deadline);
         var before = f.Tmux.SttySettings();
         File.WriteAllText(go, "");
         await f.Tmux.WaitForAsync("READY", Deadline);
         var during = f.Tmux.SttySettings();
-        f.Tmux.Line("q");
-        await f.Tmux.WaitForAsync("code=7", Deadline);
+        switch (ending)
+        {
+            case "exit":
+                f.Tmux.Line("q");
+                break;
+            case "detach":
+                f.Tmux.Press("C-]");
+                break;
+            default:
+                f.Tmux.Press("C-c");
+                break;
+        }
+        await f.Tmux.WaitForAsync($"code={code}.", Deadline);
         var after = f.Tmux.SttySettings();
         File.WriteAllText(done, "");
         await f.Tmux.WaitForAsync("FINISHED", Deadline);
