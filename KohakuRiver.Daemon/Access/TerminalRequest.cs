@@ -19,6 +19,18 @@ public sealed record TerminalRequest(IReadOnlyList<string> Command, int Rows, in
     public static readonly IReadOnlyList<string> DefaultShell =
         ["/bin/sh", "-c", "if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi"];
 
+    /// <summary>
+    /// What the exec runs: the window size set from inside the terminal first, then <see cref="Command"/>. Engine API
+    /// 1.41 takes no size when an exec starts, and the resize that follows the start can come after a short command
+    /// has already read its size (0 x 0); <c>stty</c> on the terminal itself cannot. An image without stty only
+    /// loses that head start.
+    /// </summary>
+    public IReadOnlyList<string> SizedCommand() =>
+    [
+        "/bin/sh", "-c", "stty rows \"$1\" cols \"$2\" 2>/dev/null; shift 2; exec \"$@\"", "sh",
+        Rows.ToString(CultureInfo.InvariantCulture), Cols.ToString(CultureInfo.InvariantCulture), .. Command,
+    ];
+
     /// <summary>The request behind a terminal endpoint: a WebSocket upgrade (else 400) with a valid query (else 400).</summary>
     public static TerminalRequest From(HttpContext ctx)
     {

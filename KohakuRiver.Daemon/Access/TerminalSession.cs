@@ -16,7 +16,7 @@ public static class TerminalSession
         ITtyExec exec;
         try
         {
-            exec = await engine.StartTtyExecAsync(containerId, request.Command, request.Rows, request.Cols, ctx.RequestAborted).ConfigureAwait(false);
+            exec = await engine.StartTtyExecAsync(containerId, request.SizedCommand(), request.Rows, request.Cols, ctx.RequestAborted).ConfigureAwait(false);
         }
         catch (EngineException e)
         {

@@ -66,6 +66,23 @@ public sealed class TaskTerminalTests(DockerFixture docker) : IClassFixture<Dock
     }
 
     [Fact]
+    public async Task A_terminal_command_that_reads_its_size_at_once_sees_the_asked_size()
+    {
+        docker.RequireDocker();
+        await using var cluster = await TestCluster.StartAsync();
+        var taskId = await RunningSleepAsync(cluster);
+
+        // Five times, since the engine's own resize after the start could win the race by luck.
+        for (var i = 0; i < 5; i++)
+        {
+            await using var terminal = await LiveTerminal.OpenAsync(cluster.HostUri,
+                $"ws/task/{taskId}/terminal?rows={33 + i}&cols=77&command=stty%20size", cluster.HostSettings.ApiToken!);
+            Assert.Equal(0, await terminal.WaitClosedAsync());
+            Assert.Contains($"{33 + i} 77", terminal.Output);
+        }
+    }
+
+    [Fact]
     public async Task A_command_through_the_host_returns_its_output_and_exit_code()
     {
         docker.RequireDocker();
