@@ -111,13 +111,17 @@ public sealed class Tmux : IDisposable
 
     public void Dispose()
     {
+        string? socketPath = null;
         try
         {
+            socketPath = Run("display-message", "-p", "#{socket_path}").Trim();
             Run("kill-server");
         }
         catch (InvalidOperationException)
         {
             // Already gone.
         }
+        // tmux 3.3 leaves its socket file behind when its server is killed.
+        if (!string.IsNullOrEmpty(socketPath)) File.Delete(socketPath);
     }
 }
