@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Reflection;
-using KohakuRiver.Tests.Docker;
-using Xunit;
+using KohakuRiver.Tests.Native;
 
 namespace KohakuRiver.Tests.Runner;
 
@@ -30,17 +27,11 @@ internal sealed class FakeNvmlLibrary : IDisposable
     /// <summary>A fresh copy configured with <paramref name="config"/> lines (count=N, fail=ENTRY[:CODE], bad_name=…).</summary>
     public static FakeNvmlLibrary Create(params string[] config)
     {
-        var (library, error) = Built.Value;
-        if (library is null)
-        {
-            if (Environment.GetEnvironmentVariable(DockerFixture.RequireEnvironmentVariable) == "1")
-                throw new InvalidOperationException($"{DockerFixture.RequireEnvironmentVariable}=1 but the NVML stand-in cannot be built: {error}");
-            Assert.Skip($"NVML stand-in unavailable: {error}");
-        }
+        var library = NativeBuild.Require(Built.Value, "the NVML stand-in");
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kohakuriver-tests", "nvml-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
         var path = System.IO.Path.Combine(dir, "libnvidia-ml.so.1");
-        File.Copy(library!, path);
+        File.Copy(library, path);
         var copy = new FakeNvmlLibrary(dir, path);
         copy.Configure(config);
         return copy;
@@ -61,42 +52,6 @@ internal sealed class FakeNvmlLibrary : IDisposable
         }
     }
 
-    private static (string?, string?) Build()
-    {
-        var source = System.IO.Path.Combine(RepositoryRoot(), "tests", "native", "fake_nvml.c");
-        if (!File.Exists(source)) return (null, $"{source} is missing");
-        var gcc = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => System.IO.Path.Combine(d, "gcc")).FirstOrDefault(File.Exists);
-        if (gcc is null) return (null, "gcc is not on PATH (run .ci/setup, which installs it)");
-
-        var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kohakuriver-tests", "nvml-build-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(dir);
-        // Tests load copies of the build, never the build itself: it can go when the test process does.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        };
-        var output = System.IO.Path.Combine(dir, "libnvidia-ml.so.1");
-        // No -soname: glibc would share every copy under one SONAME.
-        var psi = new ProcessStartInfo(gcc, ["-shared", "-fPIC", "-O2", "-Wall", "-o", output, source])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            process.Kill();
-            return (null, "gcc did not finish within 120 s");
-        }
-        return process.ExitCode == 0 && File.Exists(output)
-            ? (output, null)
-            : (null, $"gcc exited with {process.ExitCode}: {stderr.Result}{stdout.Result}");
-    }
-
-    private static string RepositoryRoot() =>
-        typeof(FakeNvmlLibrary).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .First(a => a.Key == "KohakuRiver.RepositoryRoot").Value!;
+    // No -soname: glibc would share every copy under one SONAME.
+    private static (string?, string?) Build() => NativeBuild.Compile("fake_nvml.c", "libnvidia-ml.so.1", "-shared", "-fPIC");
 }
