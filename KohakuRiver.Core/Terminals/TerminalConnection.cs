@@ -21,7 +21,6 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
     public const int MaxIncomingMessageBytes = 16 * TerminalMessage.MaxMessageBytes;
 
     private readonly ClientWebSocket _socket;
-    private readonly HttpMessageInvoker _invoker;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Decoder _inputDecoder = new UTF8Encoding(false).GetDecoder();
     private readonly Encoder _outputEncoder = new UTF8Encoding(false).GetEncoder();
@@ -30,10 +29,9 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
     private bool _exitSeen;
     private int _disposed;
 
-    private TerminalConnection(ClientWebSocket socket, HttpMessageInvoker invoker, Uri uri)
+    private TerminalConnection(ClientWebSocket socket, Uri uri)
     {
         _socket = socket;
-        _invoker = invoker;
         Uri = uri;
     }
 
@@ -47,46 +45,14 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
     /// </summary>
     public static async Task<TerminalConnection> ConnectAsync(Uri uri, string token, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(uri);
-        ArgumentException.ThrowIfNullOrEmpty(token);
-        var capture = new UpgradeResponseCapture(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) });
-        var invoker = new HttpMessageInvoker(capture, disposeHandler: true);
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-        socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
-        try
-        {
-            await socket.ConnectAsync(uri, invoker, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException)
-        {
-            var status = capture.RefusedStatus ?? (socket.HttpStatusCode is var s && s != 0 ? s : null);
-            socket.Dispose();
-            invoker.Dispose();
-            if (status is { } code)
-                throw new RiverApiException(code, RefusedDetail(capture.RefusedBody, capture.RefusedDetailHeader, code), e, capture.RefusedBody);
-            throw new RiverApiException(null, $"cannot open a terminal at {Redact(uri)}: {e.Message}", e);
-        }
-        catch
-        {
-            socket.Dispose();
-            invoker.Dispose();
-            throw;
-        }
-        return new TerminalConnection(socket, invoker, uri);
+        var socket = await HostSocket.ConnectAsync(uri, token, "a terminal", null, ct).ConfigureAwait(false);
+        return new TerminalConnection(socket, uri);
     }
 
     /// <summary>The <c>ws://</c> or <c>wss://</c> address of a terminal path under the host's base address.</summary>
     public static Uri BuildUri(Uri baseUri, string path, string? command, TerminalSize? size)
     {
-        var b = new UriBuilder(new Uri(new Uri(baseUri.ToString().TrimEnd('/') + "/"), path));
-        b.Scheme = b.Scheme switch
-        {
-            "https" => "wss",
-            "http" => "ws",
-            _ => b.Scheme,
-        };
+        var b = new UriBuilder(HostSocket.UriFor(baseUri, path));
         var query = new List<string>();
         if (!string.IsNullOrEmpty(command)) query.Add("command=" + Uri.EscapeDataString(command));
         if (size is { IsValid: true } z)
@@ -270,32 +236,11 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
         }
     }
 
-    private static string RefusedDetail(string? body, string? header, HttpStatusCode code)
-    {
-        if (!string.IsNullOrWhiteSpace(body))
-        {
-            try
-            {
-                var error = JsonSerializer.Deserialize(body, RiverJsonContext.Default.ErrorResponse);
-                if (!string.IsNullOrEmpty(error?.Detail)) return error.Detail;
-            }
-            catch (JsonException)
-            {
-            }
-            if (string.IsNullOrEmpty(header)) return body.Trim();
-        }
-        if (!string.IsNullOrEmpty(header)) return header;
-        return $"the host refused the terminal ({(int)code} {code})";
-    }
-
-    private static string Redact(Uri uri) => uri.GetLeftPart(UriPartial.Path);
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await CloseQuietlyAsync(WebSocketCloseStatus.NormalClosure, "client closed", TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
         _socket.Dispose();
-        _invoker.Dispose();
     }
 
     public void Dispose()
@@ -303,6 +248,5 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _socket.Abort();
         _socket.Dispose();
-        _invoker.Dispose();
     }
 }

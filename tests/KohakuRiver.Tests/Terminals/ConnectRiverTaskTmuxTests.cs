@@ -37,9 +37,10 @@ public sealed class ConnectRiverTaskTmuxTests(TerminalClusterFixture f) : IClass
     {
         f.Require();
         await ConnectAsync();
-        f.Tmux.Line("cat /proc/1/cmdline | tr '\\0' ' ' | sed 's/^/pid1=/'");
-        await f.Tmux.WaitForAsync("pid1=", Deadline);
-        Assert.Contains("sleep 600", f.Tmux.Screen());
+        // What is awaited must not be in the typed line itself, or its echo would satisfy the wait.
+        f.Tmux.Line("cat /proc/1/cmdline | tr '\\0' ' ' | sed 's/^/pid''1=/'");
+        await f.Tmux.WaitForAsync("sleep 600", Deadline);
+        Assert.Contains("pid1=", f.Tmux.Screen());
         f.Tmux.Line("exit 3");
         await f.Tmux.WaitForAsync("after=3", Deadline);
         f.Tmux.Line("\"la\"+\"st=$LASTEXITCODE\"");

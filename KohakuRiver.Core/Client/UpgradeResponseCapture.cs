@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace KohakuRiver.Core.Terminals;
+namespace KohakuRiver.Core.Client;
 
 /// <summary>
 /// Sits under a ClientWebSocket's connect: when the server answers the upgrade with anything but 101 (the host's 401,
