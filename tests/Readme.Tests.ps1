@@ -88,5 +88,12 @@ Describe 'README.md''s PowerShell tour' -Skip:(-not $canRunCluster) {
         Receive-RiverTaskOutput (Get-TourVariable steps).TaskId | Should -Be @('step 1', 'step 2', 'step 3')
         (Get-TourVariable first).TaskId | Should -BeIn $tasks.TaskId
         (Get-RiverTask (Get-TourVariable long).TaskId).Status | Should -Be 'Killed'
+
+        $web = Get-TourVariable web
+        (Get-TourVariable inside).Stdout | Should -Be "hello from $($web.TaskId)`n"
+        $fwd = Get-TourVariable fwd
+        $fwd.State | Should -Be 'Stopped'
+        $fwd.TotalConnections | Should -BeGreaterOrEqual 1
+        $fwd.BytesReceived | Should -BeGreaterThan 0
     }
 }
