@@ -52,7 +52,7 @@ function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60, [string] $Wha
 function Start-RiverDaemon([string] $Directory, [string] $NodeName, [string[]] $Setting = @()) {
     $daemon = [pscustomobject]@{
         HostPort = Get-FreePort; ProxyPort = Get-FreePort; Token = 'pester-' + [guid]::NewGuid().ToString('N')
-        Process = $null; ErrorLog = "$Directory.err"
+        Process = $null; ErrorLog = "$Directory.err"; NodeName = $NodeName
     }
     $arguments = @(
         (Get-RiverDaemonPath), 'standalone', '--host-port', $daemon.HostPort, '--runner-port', (Get-FreePort),
@@ -73,4 +73,10 @@ function Start-RiverDaemon([string] $Directory, [string] $NodeName, [string[]] $
 
 function Stop-RiverDaemon($Daemon) {
     if ($Daemon -and $Daemon.Process -and -not $Daemon.Process.HasExited) { Stop-Process -Id $Daemon.Process.Id -Force }
+    # Killed, the runner leaves behind the containers it had not removed yet (a task stopped a moment before): remove
+    # this daemon's node's containers, and nothing else.
+    if ($Daemon -and $Daemon.NodeName) {
+        $left = docker ps -aq --filter "label=kohakuriver.node=$($Daemon.NodeName)"
+        if ($left) { docker rm -f $left *> $null }
+    }
 }
