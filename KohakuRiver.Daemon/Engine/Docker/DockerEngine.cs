@@ -291,15 +291,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
             using (var output = await _client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false }, ct).ConfigureAwait(false))
                 await OutputCopy.CopyAsync(output, stdout, stderr, ct).ConfigureAwait(false);
 
-            // The output ends when the process closes it, normally at exit, but the engine records the exit code a
-            // moment later; until then Running is still true and ExitCode not final.
-            var delay = TimeSpan.FromMilliseconds(2);
-            ContainerExecInspectResponse info;
-            while ((info = await _client.Exec.InspectContainerExecAsync(exec.ID, ct).ConfigureAwait(false)).Running)
-            {
-                await Task.Delay(delay, _time, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
-            }
+            // The output ends when the process closes it, normally at exit; the exit code is recorded a moment later.
+            var info = (await EngineErrors.WaitExecEndedAsync(_client, exec.ID, _time, deadline: null, ct).ConfigureAwait(false))!;
             return new ExecResult((int)(info.ExitCode ?? -1), stdout.Text(), stderr.Text());
         });
     }
@@ -428,23 +421,9 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
 
     // ---------------------------------------------------------------- plumbing
 
-    private Task CallAsync(Func<Task> call) => CallAsync(async () =>
-    {
-        await call().ConfigureAwait(false);
-        return true;
-    });
+    private Task CallAsync(Func<Task> call) => EngineErrors.CallAsync(call, SocketPath);
 
-    private async Task<T> CallAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (EngineErrors.Translate(e, SocketPath) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    private Task<T> CallAsync<T>(Func<Task<T>> call) => EngineErrors.CallAsync(call, SocketPath);
 
     private static string Required(string id)
     {

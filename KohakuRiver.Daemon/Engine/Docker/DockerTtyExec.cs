@@ -65,27 +65,19 @@ internal sealed class DockerTtyExec(DockerClient client, string id, MultiplexedS
     }
 
     /// <summary>The engine records the exit a moment after the process closed its terminal: until then Running is
-    /// still true. Polled with a growing pause (2 ms to 100 ms).</summary>
+    /// still true (<see cref="EngineErrors.WaitExecEndedAsync"/>).</summary>
     public async Task<int> WaitExitAsync(TimeSpan timeout, CancellationToken ct = default)
     {
-        var deadline = time.GetUtcNow() + timeout;
-        var delay = TimeSpan.FromMilliseconds(2);
-        while (true)
+        ContainerExecInspectResponse? info;
+        try
         {
-            ContainerExecInspectResponse info;
-            try
-            {
-                info = await Translated(() => client.Exec.InspectContainerExecAsync(Id, ct)).ConfigureAwait(false);
-            }
-            catch (EngineException)
-            {
-                return -1; // The exec is gone (its container was removed) or the engine is out of reach: unknown.
-            }
-            if (!info.Running) return info.ExitCode is { } code ? (int)code : -1;
-            if (time.GetUtcNow() >= deadline) return -1;
-            await Task.Delay(delay, time, ct).ConfigureAwait(false);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
+            info = await Translated(() => EngineErrors.WaitExecEndedAsync(client, Id, time, time.GetUtcNow() + timeout, ct)).ConfigureAwait(false);
         }
+        catch (EngineException)
+        {
+            return -1; // The exec is gone (its container was removed) or the engine is out of reach: unknown.
+        }
+        return info?.ExitCode is { } code ? (int)code : -1;
     }
 
     public async Task HangUpAsync(CancellationToken ct = default)
@@ -111,21 +103,7 @@ internal sealed class DockerTtyExec(DockerClient client, string id, MultiplexedS
         return ValueTask.CompletedTask;
     }
 
-    private async Task<T> Translated<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (EngineErrors.Translate(e, socketPath) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    private Task<T> Translated<T>(Func<Task<T>> call) => EngineErrors.CallAsync(call, socketPath);
 
-    private Task Translated(Func<Task> call) => Translated(async () =>
-    {
-        await call().ConfigureAwait(false);
-        return true;
-    });
+    private Task Translated(Func<Task> call) => EngineErrors.CallAsync(call, socketPath);
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using DockerApiException = Docker.DotNet.DockerApiException;
 
 namespace KohakuRiver.Daemon.Engine.Docker;
@@ -19,6 +21,44 @@ internal static class EngineErrors
             new EngineException(EngineErrorKind.Unavailable, $"the connection to the Docker engine at unix://{socketPath} failed: {Innermost(error).Message}", error),
         _ => null,
     };
+
+    /// <summary>Runs one engine call; what the library throws comes out as an <see cref="EngineException"/>.</summary>
+    public static async Task<T> CallAsync<T>(Func<Task<T>> call, string socketPath)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e, socketPath) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    public static Task CallAsync(Func<Task> call, string socketPath) => CallAsync(async () =>
+    {
+        await call().ConfigureAwait(false);
+        return true;
+    }, socketPath);
+
+    /// <summary>
+    /// Polls an exec's inspect until the engine no longer reports it running, and returns that inspect; null when
+    /// <paramref name="deadline"/> passes first. The engine records an exec's exit a moment after the process closed
+    /// its output: until then Running is still true and ExitCode not final. The pause grows from 2 ms to 100 ms.
+    /// </summary>
+    public static async Task<ContainerExecInspectResponse?> WaitExecEndedAsync(DockerClient client, string execId, TimeProvider time,
+        DateTimeOffset? deadline, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(2);
+        while (true)
+        {
+            var info = await client.Exec.InspectContainerExecAsync(execId, ct).ConfigureAwait(false);
+            if (!info.Running) return info;
+            if (time.GetUtcNow() >= deadline) return null;
+            await Task.Delay(delay, time, ct).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
+        }
+    }
 
     private static EngineErrorKind KindOf(HttpStatusCode status) => status switch
     {
