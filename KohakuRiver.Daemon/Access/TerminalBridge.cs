@@ -157,8 +157,7 @@ public sealed class TerminalBridge
         }
         catch (JsonException e)
         {
-            var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-            await _sender.ErrorAsync($"message is not valid JSON{where}: {FirstSentence(e.Message)}", ct).ConfigureAwait(false);
+            await _sender.ErrorAsync($"message is not valid JSON{ApiPipeline.WhereAndWhy(e)}", ct).ConfigureAwait(false);
             return;
         }
         switch (message?.Type)
@@ -209,11 +208,5 @@ public sealed class TerminalBridge
         {
             _log.LogWarning("Terminal {Exec}: hang-up failed: {Message}", _exec.Id, e.Message);
         }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
     }
 }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using KohakuRiver.Core.Wire;
+using KohakuRiver.Daemon.Web;
 
 namespace KohakuRiver.Daemon.Access;
 
@@ -10,11 +11,8 @@ namespace KohakuRiver.Daemon.Access;
 internal sealed class TerminalSender(WebSocket socket)
 {
     /// <summary>The wire form, with non-ASCII text as itself rather than \uXXXX: half the bytes for most non-English
-    /// output. The frames are JSON read by programs, never HTML.</summary>
-    public static readonly JsonTypeInfo<TerminalMessage> Wire = (JsonTypeInfo<TerminalMessage>)new JsonSerializerOptions(RiverJsonContext.Default.Options)
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }.GetTypeInfo(typeof(TerminalMessage));
+    /// output.</summary>
+    public static readonly JsonTypeInfo<TerminalMessage> Wire = ApiPipeline.Relaxed(RiverJsonContext.Default.TerminalMessage);
 
     private readonly SemaphoreSlim _sending = new(1, 1);
 

@@ -121,7 +121,9 @@ public static class ApiPipeline
         return ctx.Response.WriteAsJsonAsync(new ErrorResponse { Detail = detail }, Relaxed(RiverJsonContext.Default.ErrorResponse));
     }
 
-    private static JsonTypeInfo<T> Relaxed<T>(JsonTypeInfo<T> info) => (JsonTypeInfo<T>)ResponseOptions.GetTypeInfo(typeof(T));
+    /// <summary><paramref name="info"/> with the readable escaping of every answer: non-ASCII text and quotes as
+    /// themselves rather than \uXXXX (read by programs, never embedded in HTML).</summary>
+    public static JsonTypeInfo<T> Relaxed<T>(JsonTypeInfo<T> info) => (JsonTypeInfo<T>)ResponseOptions.GetTypeInfo(typeof(T));
 
     /// <summary>Reads a JSON body; a missing or malformed one is a 400 that says where it is wrong. The body (bounded
     /// by the request size limit) is read whole and must be valid UTF-8 throughout: the JSON reader skips properties
@@ -139,8 +141,7 @@ public static class ApiPipeline
         }
         catch (JsonException e)
         {
-            var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-            throw ApiException.BadRequest($"request body is not valid{where}: {FirstSentence(e.Message)}");
+            throw ApiException.BadRequest($"request body is not valid{WhereAndWhy(e)}");
         }
     }
 
@@ -213,6 +214,11 @@ public static class ApiPipeline
             if (chars[i] is < ' ' or > '~') chars[i] = '?';
         return new string(chars);
     }
+
+    /// <summary>" at $.field: what was wrong", for a message that names malformed JSON: the reader's path and the first
+    /// sentence of its message (the rest repeats the path and position).</summary>
+    public static string WhereAndWhy(JsonException e) =>
+        (string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}") + ": " + FirstSentence(e.Message);
 
     private static string FirstSentence(string message)
     {
