@@ -6,20 +6,16 @@ namespace KohakuRiver.Core.Forwarding;
 /// <summary>Reading and writing whole forward frames on a client's WebSocket.</summary>
 internal static class ForwardFrames
 {
-    /// <summary>Reads one whole message into <paramref name="buffer"/> (at least <see cref="ForwardFrame.MaxFrameSize"/>
-    /// bytes); its length, or -1 when the socket closed. A message too big or not binary is an <see cref="InvalidDataException"/>.</summary>
+    /// <summary>Reads one whole message into <paramref name="buffer"/> (of <see cref="ForwardFrame.ReceiveBufferSize"/>
+    /// bytes at least); its length, or -1 when the socket closed. A message too big or not binary is an
+    /// <see cref="InvalidDataException"/>.</summary>
     public static async ValueTask<int> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
     {
-        var count = 0;
-        while (true)
-        {
-            if (count == ForwardFrame.MaxFrameSize) throw new InvalidDataException("the host sent a forward frame over the size limit");
-            var result = await socket.ReceiveAsync(buffer.AsMemory(count, ForwardFrame.MaxFrameSize - count), ct).ConfigureAwait(false);
-            if (result.MessageType == WebSocketMessageType.Close) return -1;
-            if (result.MessageType != WebSocketMessageType.Binary) throw new InvalidDataException("the host sent a text message on a forward socket");
-            count += result.Count;
-            if (result.EndOfMessage) return count;
-        }
+        var message = await WebSocketMessages.ReceiveAsync(socket, buffer, ForwardFrame.MaxFrameSize, ct).ConfigureAwait(false);
+        if (message.IsClose) return -1;
+        if (message.Type != WebSocketMessageType.Binary) throw new InvalidDataException("the host sent a text message on a forward socket");
+        if (message.TooBig) throw new InvalidDataException("the host sent a forward frame over the size limit");
+        return message.Count;
     }
 
     public static ValueTask SendAsync(WebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken ct) =>

@@ -31,7 +31,7 @@ internal sealed class LocalTcpConnection(PortForward forward, Socket local)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _abort.Token);
         var token = linked.Token;
         WebSocket? socket = null;
-        var down = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        var down = ArrayPool<byte>.Shared.Rent(ForwardFrame.ReceiveBufferSize);
         var up = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
         try
         {
@@ -93,7 +93,7 @@ internal sealed class LocalTcpConnection(PortForward forward, Socket local)
     /// and at most one write is in flight, so a local reader that stops reading stops this pump (and only it).</summary>
     private async Task PumpDownAsync(WebSocket socket, byte[] first, CancellationToken ct)
     {
-        var second = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        var second = ArrayPool<byte>.Shared.Rent(ForwardFrame.ReceiveBufferSize);
         byte[][] buffers = [first, second];
         Task writing = Task.CompletedTask;
         try

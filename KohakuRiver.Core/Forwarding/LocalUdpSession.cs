@@ -51,7 +51,7 @@ internal sealed class LocalUdpSession(PortForward forward, Socket local, EndPoin
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _idle.Token);
         var token = linked.Token;
         WebSocket? socket = null;
-        var down = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        var down = ArrayPool<byte>.Shared.Rent(ForwardFrame.ReceiveBufferSize);
         try
         {
             socket = await client.OpenForwardSocketAsync(forward.TaskId, forward.RemotePort, ForwardProtocol.Udp, token).ConfigureAwait(false);

@@ -34,6 +34,10 @@ public readonly record struct ForwardFrame(ForwardFrameType Type, ForwardProtoco
 
     public const int MaxFrameSize = HeaderSize + MaxPayload;
 
+    /// <summary>A buffer that receives frames: one byte more than the largest, so that a longer message shows
+    /// (<see cref="WebSocketMessages.ReceiveAsync"/>).</summary>
+    public const int ReceiveBufferSize = MaxFrameSize + 1;
+
     public void Write(Span<byte> destination)
     {
         if (destination.Length < HeaderSize) throw new ArgumentException("a forward frame header needs 8 bytes", nameof(destination));

@@ -109,42 +109,31 @@ public sealed class TerminalBridge
         var buffer = new byte[TerminalMessage.MaxMessageBytes + 1];
         while (true)
         {
-            var filled = 0;
-            ValueWebSocketReceiveResult result;
-            do
+            ReceivedMessage message;
+            try
             {
-                if (filled == buffer.Length)
-                {
-                    await _sender.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
-                    return $"a message over {TerminalMessage.MaxMessageBytes} bytes";
-                }
-                try
-                {
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(filled), ct).ConfigureAwait(false);
-                }
-                catch (WebSocketException e)
-                {
-                    return $"connection lost: {e.Message}";
-                }
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await _sender.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
-                    return "closed";
-                }
-                filled += result.Count;
-            } while (!result.EndOfMessage);
-
-            if (filled > TerminalMessage.MaxMessageBytes)
+                message = await WebSocketMessages.ReceiveAsync(_socket, buffer, TerminalMessage.MaxMessageBytes, ct).ConfigureAwait(false);
+            }
+            catch (WebSocketException e)
+            {
+                return $"connection lost: {e.Message}";
+            }
+            if (message.IsClose)
+            {
+                await _sender.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
+                return "closed";
+            }
+            if (message.TooBig)
             {
                 await _sender.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", ct).ConfigureAwait(false);
                 return $"a message over {TerminalMessage.MaxMessageBytes} bytes";
             }
-            if (result.MessageType != WebSocketMessageType.Text)
+            if (message.Type != WebSocketMessageType.Text)
             {
                 await _sender.ErrorAsync("binary messages are not understood: send JSON text messages", ct).ConfigureAwait(false);
                 continue;
             }
-            await HandleAsync(buffer.AsMemory(0, filled), ct).ConfigureAwait(false);
+            await HandleAsync(buffer.AsMemory(0, message.Count), ct).ConfigureAwait(false);
         }
     }
 

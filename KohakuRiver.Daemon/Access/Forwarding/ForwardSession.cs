@@ -59,36 +59,29 @@ public sealed class ForwardSession : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _ended.Token);
         var token = linked.Token;
-        var buffer = ArrayPool<byte>.Shared.Rent(ForwardFrame.MaxFrameSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(ForwardFrame.ReceiveBufferSize);
         try
         {
             while (true)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                var message = await WebSocketMessages.ReceiveAsync(_socket, buffer, ForwardFrame.MaxFrameSize, token);
+                if (message.IsClose)
                 {
-                    if (count == ForwardFrame.MaxFrameSize)
-                    {
-                        await SendErrorAsync(0, $"a forward frame carries at most {ForwardFrame.MaxPayload} bytes of payload after its 8-byte header", token);
-                        await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
-                        return;
-                    }
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, ForwardFrame.MaxFrameSize - count), token);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        await CloseAsync(WebSocketCloseStatus.NormalClosure, "");
-                        return;
-                    }
-                    count += result.Count;
-                } while (!result.EndOfMessage);
-
-                if (result.MessageType != WebSocketMessageType.Binary)
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "");
+                    return;
+                }
+                if (message.TooBig)
+                {
+                    await SendErrorAsync(0, $"a forward frame carries at most {ForwardFrame.MaxPayload} bytes of payload after its 8-byte header", token);
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
+                    return;
+                }
+                if (message.Type != WebSocketMessageType.Binary)
                 {
                     await SendErrorAsync(0, "forward frames are binary messages; a text message was sent", token);
                     continue;
                 }
-                await HandleAsync(buffer.AsMemory(0, count), token);
+                await HandleAsync(buffer.AsMemory(0, message.Count), token);
             }
         }
         catch (OperationCanceledException)

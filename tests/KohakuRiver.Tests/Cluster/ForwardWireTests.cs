@@ -18,7 +18,7 @@ public sealed class ForwardWireTests(DockerFixture docker) : IClassFixture<Docke
 
     private sealed class FrameSocket(ClientWebSocket socket) : IDisposable
     {
-        private readonly byte[] _buffer = new byte[ForwardFrame.MaxFrameSize];
+        private readonly byte[] _buffer = new byte[ForwardFrame.ReceiveBufferSize];
 
         public Task SendAsync(ForwardFrameType type, uint id, ushort port, string payload = "", ForwardProtocol protocol = ForwardProtocol.Tcp) =>
             socket.SendAsync(new ForwardFrame(type, protocol, id, port).ToArray(Encoding.UTF8.GetBytes(payload)), WebSocketMessageType.Binary, true, default);
@@ -29,14 +29,9 @@ public sealed class ForwardWireTests(DockerFixture docker) : IClassFixture<Docke
         public async Task<(ForwardFrame Header, string Payload)> ReceiveAsync()
         {
             using var timeout = new CancellationTokenSource(Deadline);
-            var count = 0;
-            ValueWebSocketReceiveResult r;
-            do
-            {
-                r = await socket.ReceiveAsync(_buffer.AsMemory(count), timeout.Token);
-                count += r.Count;
-            } while (!r.EndOfMessage);
-            Assert.Equal(WebSocketMessageType.Binary, r.MessageType);
+            var (count, type, tooBig) = await WebSocketMessages.ReceiveAsync(socket, _buffer, ForwardFrame.MaxFrameSize, timeout.Token);
+            Assert.Equal(WebSocketMessageType.Binary, type);
+            Assert.False(tooBig, "the runner sent a frame over the size limit");
             Assert.True(ForwardFrame.TryRead(_buffer.AsSpan(0, count), out var header, out var problem), problem);
             return (header, Encoding.UTF8.GetString(_buffer, ForwardFrame.HeaderSize, count - ForwardFrame.HeaderSize));
         }
