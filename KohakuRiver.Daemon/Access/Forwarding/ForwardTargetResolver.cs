@@ -1,6 +1,7 @@
 using System.Net;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
+using KohakuRiver.Daemon.Runner.Api;
 using KohakuRiver.Daemon.Runner.Execution;
 using KohakuRiver.Daemon.Web;
 
@@ -16,13 +17,7 @@ public static class ForwardTargetResolver
     public static async Task<ForwardTarget> ResolveAsync(long taskId, TaskExecutor executor, IContainerEngine engine, DaemonSettings settings,
         CancellationToken ct)
     {
-        var container = executor.ContainerFor(taskId);
-        if (container is null)
-        {
-            throw executor.HeldTaskIds.Contains(taskId)
-                ? ApiException.Conflict($"task {taskId}'s container is not running")
-                : ApiException.NotFound($"task {taskId} is not running on this runner");
-        }
+        var container = HeldContainer.Of(executor, taskId);
         var info = await engine.InspectContainerAsync(container, ct);
         if (info is null || !info.State.Running)
             throw ApiException.Conflict($"task {taskId}'s container is not running");

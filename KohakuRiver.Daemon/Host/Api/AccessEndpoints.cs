@@ -1,6 +1,6 @@
-using System.Globalization;
 using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Access;
+using KohakuRiver.Daemon.Access.Forwarding;
 using KohakuRiver.Daemon.Host.Access;
 using KohakuRiver.Daemon.Host.Dispatch;
 using KohakuRiver.Daemon.Host.State;
@@ -36,14 +36,10 @@ public static class AccessEndpoints
         app.MapGet("/ws/forward/{id}/{port}", (string id, string port, HttpContext ctx, ClusterState state, RunnerSockets runners) =>
         {
             var taskId = ApiPipeline.ParseId(id);
-            if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
-                throw HostException.Invalid($"port '{port}' is not a port number (1-65535)");
-            var proto = ctx.Request.Query["proto"];
-            var protocol = proto.Count == 0 ? "tcp" : proto.ToString().ToLowerInvariant();
-            if (protocol is not ("tcp" or "udp"))
-                throw HostException.Invalid($"proto '{proto}' is not tcp or udp");
+            var p = ForwardRequest.Port(port);
+            var protocol = ForwardRequest.Protocol(ctx.Request.Query["proto"]);
             RequireWebSocket(ctx);
-            return RelayAsync(ctx, state.ResolveAccess(taskId), runners, $"ws/forward/{taskId}/{p}?proto={protocol}");
+            return RelayAsync(ctx, state.ResolveAccess(taskId), runners, $"ws/forward/{taskId}/{p}?proto={ForwardRequest.QueryName(protocol)}");
         });
 
         app.MapPost("/api/tasks/{id}/exec", async (string id, HttpRequest req, ClusterState state, RunnerGateway gateway) =>

@@ -58,7 +58,7 @@ public static class RunnerEndpoints
         {
             var taskId = ApiPipeline.ParseId(id);
             var command = ExecCommand.From(await req.ReadJsonAsync(RiverJsonContext.Default.EnvironmentExecRequest));
-            var container = RunningContainer(executor, taskId);
+            var container = HeldContainer.Of(executor, taskId);
             try
             {
                 var result = await command.RunAsync(engine, container, $"task {taskId}", req.HttpContext.RequestAborted);
@@ -74,7 +74,7 @@ public static class RunnerEndpoints
         {
             var taskId = ApiPipeline.ParseId(id);
             var request = TerminalRequest.From(ctx);
-            var container = RunningContainer(executor, taskId);
+            var container = HeldContainer.Of(executor, taskId);
             await TerminalSession.ServeAsync(ctx, engine, container, request, EngineName(executor), $"task {taskId}",
                 logs.CreateLogger("KohakuRiver.Runner.Terminal"));
         });
@@ -82,13 +82,6 @@ public static class RunnerEndpoints
         api.MapGet("/health", (TaskExecutor executor) =>
             ApiPipeline.Json(new MessageResponse { Message = $"{executor.NodeName} holds {executor.HeldTaskIds.Count} task(s)" }, RiverJsonContext.Default.MessageResponse));
     }
-
-    /// <summary>The container of a task this runner holds and runs: 404 when it holds no such task, 409 when the task's
-    /// container is not running (starting, stopping, finished).</summary>
-    private static string RunningContainer(TaskExecutor executor, long taskId) =>
-        executor.ContainerFor(taskId) ?? throw (executor.HeldTaskIds.Contains(taskId)
-            ? ApiException.Conflict($"task {taskId}'s container is not running on node {executor.NodeName}")
-            : ApiException.NotFound($"task {taskId} is not running on node {executor.NodeName}"));
 
     private static string EngineName(TaskExecutor executor) => $"the Docker engine of node {executor.NodeName}";
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using KohakuRiver.Core.Wire;
 using KohakuRiver.Daemon.Access.Forwarding;
 using KohakuRiver.Daemon.Configuration;
 using KohakuRiver.Daemon.Engine;
@@ -20,8 +18,9 @@ public static class RunnerForwardEndpoints
             DaemonSettings settings, ILoggerFactory logs, IHostApplicationLifetime lifetime) =>
         {
             var taskId = ApiPipeline.ParseId(id);
-            var remotePort = ParsePort(port);
-            ParseProtocol(ctx.Request.Query["proto"].ToString());
+            var remotePort = ForwardRequest.Port(port);
+            // Checked, not kept: each CONNECT frame says its own protocol, as the reference's do.
+            ForwardRequest.Protocol(ctx.Request.Query["proto"]);
             var target = await ForwardTargetResolver.ResolveAsync(taskId, executor, engine, settings, ctx.RequestAborted);
             if (!ctx.WebSockets.IsWebSocketRequest)
                 throw ApiException.BadRequest("this endpoint is a WebSocket: send an upgrade request (GET with 'Upgrade: websocket')");
@@ -33,18 +32,4 @@ public static class RunnerForwardEndpoints
             return Results.Empty;
         });
     }
-
-    /// <summary>A port in a path: 1..65535, else a 400 naming it.</summary>
-    public static ushort ParsePort(string text) =>
-        ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port > 0
-            ? port
-            : throw ApiException.BadRequest($"port '{text}' is not a port number (1-65535)");
-
-    /// <summary>The <c>proto</c> query value: tcp (the default) or udp.</summary>
-    public static ForwardProtocol ParseProtocol(string? text) => text?.ToLowerInvariant() switch
-    {
-        null or "" or "tcp" => ForwardProtocol.Tcp,
-        "udp" => ForwardProtocol.Udp,
-        _ => throw ApiException.BadRequest($"proto '{text}' is not a protocol: use tcp or udp"),
-    };
 }
