@@ -14,7 +14,7 @@ public sealed partial class RiverClient
     /// </summary>
     public Task<WebSocket> OpenForwardSocketAsync(long taskId, int port, ForwardProtocol protocol, CancellationToken ct = default) =>
         OpenForwardingSocketAsync(
-            $"ws/forward/{taskId.ToString(System.Globalization.CultureInfo.InvariantCulture)}/{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}?proto={(protocol == ForwardProtocol.Udp ? "udp" : "tcp")}",
+            $"ws/forward/{taskId.ToString(System.Globalization.CultureInfo.InvariantCulture)}/{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}?proto={protocol.ToWire()}",
             ct);
 
     private async Task<WebSocket> OpenForwardingSocketAsync(string pathAndQuery, CancellationToken ct) =>

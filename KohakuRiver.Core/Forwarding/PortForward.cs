@@ -142,20 +142,7 @@ public sealed class PortForward : IAsyncDisposable
                 }
                 var connection = new LocalTcpConnection(this, accepted);
                 _tcp[connection] = 0;
-                Interlocked.Increment(ref _open);
-                Interlocked.Increment(ref _total);
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await connection.RunAsync(_client, ct).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _tcp.TryRemove(connection, out _);
-                        Closed();
-                    }
-                }, CancellationToken.None);
+                Carry(() => connection.RunAsync(_client, ct), () => _tcp.TryRemove(connection, out _));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _stop.IsCancellationRequested)
@@ -195,21 +182,8 @@ public sealed class PortForward : IAsyncDisposable
                     }
                     session = new LocalUdpSession(this, _listener, result.RemoteEndPoint);
                     _udp[result.RemoteEndPoint] = session;
-                    Interlocked.Increment(ref _open);
-                    Interlocked.Increment(ref _total);
                     var started = session;
-                    _ = Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await started.RunAsync(_client, ct).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            _udp.TryRemove(new KeyValuePair<EndPoint, LocalUdpSession>(started.Source, started));
-                            Closed();
-                        }
-                    }, CancellationToken.None);
+                    Carry(() => started.RunAsync(_client, ct), () => _udp.TryRemove(new KeyValuePair<EndPoint, LocalUdpSession>(started.Source, started)));
                 }
                 session.Post(buffer.AsSpan(0, result.ReceivedBytes));
             }
@@ -225,6 +199,26 @@ public sealed class PortForward : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Counts a connection (or UDP source) and runs it in the background; when it ends it is forgotten and
+    /// counted out.</summary>
+    private void Carry(Func<Task> run, Action forget)
+    {
+        Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _total);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await run().ConfigureAwait(false);
+            }
+            finally
+            {
+                forget();
+                Closed();
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>One connection (or UDP source) fewer; the last one after a stop lets <see cref="StopAsync"/> return.</summary>
@@ -280,5 +274,5 @@ public sealed class PortForward : IAsyncDisposable
     public ValueTask DisposeAsync() => new(StopAsync());
 
     public override string ToString() =>
-        $"{LocalAddress}:{LocalPort} -> task {TaskId} port {RemotePort}/{(Protocol == ForwardProtocol.Udp ? "udp" : "tcp")}";
+        $"{LocalAddress}:{LocalPort} -> task {TaskId} port {RemotePort}/{Protocol.ToWire()}";
 }

@@ -21,6 +21,12 @@ public enum ForwardProtocol : byte
     Udp = 1,
 }
 
+public static class ForwardProtocolNames
+{
+    /// <summary>The protocol as <c>?proto=</c> and people spell it: tcp or udp.</summary>
+    public static string ToWire(this ForwardProtocol protocol) => protocol == ForwardProtocol.Udp ? "udp" : "tcp";
+}
+
 /// <summary>
 /// The header of one binary frame on <c>/ws/forward/{id}/{port}</c>, big-endian as the reference sends it: byte 0
 /// type, byte 1 protocol, bytes 2–5 client id, bytes 6–7 port, then the payload (DATA: bytes; ERROR: a UTF-8 reason).

@@ -24,7 +24,4 @@ public static class ForwardRequest
             "udp" => ForwardProtocol.Udp,
             _ => throw ApiException.BadRequest($"proto '{proto}' is not tcp or udp"),
         };
-
-    /// <summary>The query's spelling of <paramref name="protocol"/>.</summary>
-    public static string QueryName(ForwardProtocol protocol) => protocol == ForwardProtocol.Udp ? "udp" : "tcp";
 }

@@ -39,7 +39,7 @@ public static class AccessEndpoints
             var p = ForwardRequest.Port(port);
             var protocol = ForwardRequest.Protocol(ctx.Request.Query["proto"]);
             RequireWebSocket(ctx);
-            return RelayAsync(ctx, state.ResolveAccess(taskId), runners, $"ws/forward/{taskId}/{p}?proto={ForwardRequest.QueryName(protocol)}");
+            return RelayAsync(ctx, state.ResolveAccess(taskId), runners, $"ws/forward/{taskId}/{p}?proto={protocol.ToWire()}");
         });
 
         app.MapPost("/api/tasks/{id}/exec", async (string id, HttpRequest req, ClusterState state, RunnerGateway gateway) =>
