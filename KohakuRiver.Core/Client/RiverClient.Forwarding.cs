@@ -18,5 +18,5 @@ public sealed partial class RiverClient
             ct);
 
     private async Task<WebSocket> OpenForwardingSocketAsync(string pathAndQuery, CancellationToken ct) =>
-        await HostSocket.ConnectAsync(HostSocket.UriFor(BaseUri, pathAndQuery), Token, "a port forward", ForwardSocketBuffer, ct).ConfigureAwait(false);
+        await BearerSocket.ConnectAsync(BearerSocket.UriFor(BaseUri, pathAndQuery), Token, "a port forward", ForwardSocketBuffer, ct).ConfigureAwait(false);
 }

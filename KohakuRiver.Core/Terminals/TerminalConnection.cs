@@ -44,14 +44,14 @@ public sealed class TerminalConnection : IAsyncDisposable, IDisposable
     /// </summary>
     public static async Task<TerminalConnection> ConnectAsync(Uri uri, string token, CancellationToken ct = default)
     {
-        var socket = await HostSocket.ConnectAsync(uri, token, "a terminal", null, ct).ConfigureAwait(false);
+        var socket = await BearerSocket.ConnectAsync(uri, token, "a terminal", null, ct).ConfigureAwait(false);
         return new TerminalConnection(socket, uri);
     }
 
     /// <summary>The <c>ws://</c> or <c>wss://</c> address of a terminal path under the host's base address.</summary>
     public static Uri BuildUri(Uri baseUri, string path, string? command, TerminalSize? size)
     {
-        var b = new UriBuilder(HostSocket.UriFor(baseUri, path));
+        var b = new UriBuilder(BearerSocket.UriFor(baseUri, path));
         var query = new List<string>();
         if (!string.IsNullOrEmpty(command)) query.Add("command=" + Uri.EscapeDataString(command));
         if (size is { IsValid: true } z)

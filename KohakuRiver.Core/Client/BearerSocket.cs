@@ -6,13 +6,14 @@ using KohakuRiver.Core.Wire;
 namespace KohakuRiver.Core.Client;
 
 /// <summary>
-/// Opens a WebSocket on the host (terminals, port forwards) with the bearer token, and turns a refused upgrade into the
-/// same <see cref="RiverApiException"/> every other host call gives: the status and the host's <c>detail</c>, read from
-/// the refusal's body (which ClientWebSocket itself discards) or, failing that, its X-KohakuRiver-Detail header.
+/// Opens a WebSocket with a bearer token (the module's terminals and forwards on the host; the host's relays on a
+/// runner), and turns a refused upgrade into the same <see cref="RiverApiException"/> every other call gives: the status
+/// and the server's <c>detail</c>, read from the refusal's body (which ClientWebSocket itself discards) or, failing
+/// that, its X-KohakuRiver-Detail header. No answer at all is one with a null status.
 /// </summary>
-internal static class HostSocket
+public static class BearerSocket
 {
-    /// <summary>The <c>ws://</c> or <c>wss://</c> address of <paramref name="pathAndQuery"/> under the host's base address.</summary>
+    /// <summary>The <c>ws://</c> or <c>wss://</c> address of <paramref name="pathAndQuery"/> under a server's base address.</summary>
     public static Uri UriFor(Uri baseUri, string pathAndQuery)
     {
         var http = new Uri(new Uri(baseUri.ToString().TrimEnd('/') + "/"), pathAndQuery.TrimStart('/'));
