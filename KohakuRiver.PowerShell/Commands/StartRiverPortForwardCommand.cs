@@ -45,7 +45,7 @@ public sealed class StartRiverPortForwardCommand : RiverClientCmdlet
         foreach (var id in TaskId)
         {
             var local = LocalPort == 0 ? "a free local port" : $"127.0.0.1:{LocalPort}";
-            if (!ShouldProcess($"task {id} port {Port}/{Protocol.ToString().ToLowerInvariant()}", $"Forward from {local}")) continue;
+            if (!ShouldProcess($"task {id} port {Port}/{Protocol.ToWire()}", $"Forward from {local}")) continue;
             if (LocalPort != 0 && _started.Count > 0)
             {
                 WriteError(new ErrorRecord(new ArgumentException($"-LocalPort {LocalPort} is taken by the forward to task {_started[0].TaskId}: give several tasks -LocalPort 0"),
